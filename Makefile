@@ -1,0 +1,29 @@
+# Two commands for a fresh machine: `make run` (the app) and `make test` (every test).
+# Both create or refresh the local virtual environment in .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench workbooks example clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[all]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/retention-xl example
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+example: $(STAMP)
+	$(BIN)/retention-xl example
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,31 @@
+"""retention_xl: customer retention, churn and what better retention is worth.
+
+One calculation core (this package's top level) behind every face: Excel
+functions (:mod:`retention_xl.excel`), template workbooks, Jupyter widgets and
+the ``retention-xl`` command line. Importing it loads only numpy and pandas.
+"""
+
+from .errors import Problem, RetentionInputError
+from .projection import ProjectionResult, project_profit
+from .rates import (average_churn, churn_rate, convert_churn, convert_retention,
+                    customer_lifetime, lost_customers, retention_rate)
+from .value import customer_value, improved_retention, profit_uplift
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "RetentionInputError",
+    "Problem",
+    "retention_rate",
+    "churn_rate",
+    "lost_customers",
+    "customer_lifetime",
+    "convert_retention",
+    "convert_churn",
+    "average_churn",
+    "customer_value",
+    "improved_retention",
+    "profit_uplift",
+    "project_profit",
+    "ProjectionResult",
+]

@@ -1,0 +1,1 @@
+"""Sub-commands of the retention-xl command line, one module per face."""

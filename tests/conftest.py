@@ -1,0 +1,39 @@
+"""Shared test fixtures.
+
+Tests that need a real external program (LibreOffice, Chromium) call
+``require_program``: on a developer's machine without it they skip with the
+reason; with RETENTION_XL_REQUIRE_EXTERNAL=1 (set by .ci/run) the skip becomes a
+failure, so CI never passes by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+REQUIRE_EXTERNAL = os.environ.get("RETENTION_XL_REQUIRE_EXTERNAL") == "1"
+
+
+def require_program(*names: str) -> str:
+    """Path of the first program found among ``names``; skip (or fail in CI) if none."""
+    for name in names:
+        path = shutil.which(name)
+        if path:
+            return path
+    reason = f"needs {' or '.join(names)}, which is not installed (.ci/run installs it)"
+    if REQUIRE_EXTERNAL:
+        pytest.fail(reason + " - RETENTION_XL_REQUIRE_EXTERNAL=1 forbids skipping", pytrace=False)
+    pytest.skip(reason)
+
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_EXTERNAL and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.longrepr = f"skipped in CI, which forbids skips: {reason}"
