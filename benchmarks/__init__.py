@@ -1,0 +1,1 @@
+"""Speed and memory measurements: `make bench` (python -m benchmarks [NAME ...])."""
