@@ -131,7 +131,7 @@ def _element(value: Any, field: str) -> tuple[float, tuple[str, str, str] | None
         return math.nan, (f"{label} must be a number, got the true/false value {value}",
                           f"enter {label} as a number", "#VALUE!")
     if isinstance(value, str):
-        return math.nan, (f"{label} must be a number, got the text {value!r}",
+        return math.nan, (f"{label} must be a number, got the text {str(value)!r}",
                           "enter a plain number such as 1200 or 0.925", "#VALUE!")
     if isinstance(value, (numbers.Real, Decimal)):
         return float(value), None
@@ -343,7 +343,7 @@ def choice(value: Any, field: str, options: tuple[str, ...]) -> str:
 
 
 # --------------------------------------------------------------------------- the three counts
-START_RANGE = Range(low=0.0, valid="a count above 0")
+START_RANGE = Range(low=0.0, low_inclusive=False, valid="a count above 0")
 
 
 def checked_counts(start: Any, end: Any, new: Any) -> tuple[Inputs, np.ndarray]:
