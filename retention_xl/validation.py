@@ -67,6 +67,10 @@ class Range:
     high: float = math.inf
     high_inclusive: bool = False
     valid: str = "a finite number"
+    note: str = ""  # how to write a valid value, or why the bound exists
+
+    def hint(self, lead: str = "") -> str:
+        return "; ".join(part for part in (lead, self.note) if part)
 
     def bounds_ok(self, lowest: float, highest: float) -> bool:
         """True when every value between ``lowest`` and ``highest`` is valid (NaN: False)."""
@@ -85,13 +89,13 @@ COUNT = Range(low=0.0, valid="a count of 0 or more")
 POSITIVE_COUNT = Range(low=0.0, low_inclusive=False, valid="a count above 0")
 ANY_NUMBER = Range(valid="a finite number")
 MONEY = Range(low=0.0, valid="an amount of 0 or more")
-RATE = Range(low=0.0, valid="a rate of 0 or more (0.1 for 10%)")
-FRACTION = Range(low=0.0, high=1.0, high_inclusive=True,
-                 valid="a fraction from 0 to 1 (0.925 for 92.5%)")
+RATE = Range(low=0.0, valid="a rate of 0 or more", note="write 0.1 for 10%")
+FRACTION = Range(low=0.0, high=1.0, high_inclusive=True, valid="a fraction from 0 to 1",
+                 note="write 0.925 for 92.5%")
 RETENTION_BELOW_ONE = Range(
     low=0.0, high=1.0, high_inclusive=False,
-    valid="a fraction from 0 up to but not including 1 (0.925 for 92.5%); "
-          "at 1 no customer ever leaves and the value is infinite")
+    valid="a fraction from 0 up to but not including 1",
+    note="write 0.925 for 92.5%; at 1 no customer ever leaves and the value is infinite")
 POSITIVE = Range(low=0.0, low_inclusive=False, valid="a number above 0")
 
 
@@ -221,9 +225,10 @@ def range_problems(arg: Converted, valid: Range) -> list[Problem]:
         (np.isnan(values), lambda v: (f"{label} is blank (NaN)",
                                       "enter a number (a blank is never read as 0)", "#VALUE!")),
         (np.isinf(values), lambda v: (f"{label} must be a finite number, got {show(v)}",
-                                      f"enter {valid.valid}", "#NUM!")),
+                                      valid.hint(f"enter {valid.valid}"), "#NUM!")),
         (valid.below(values), lambda v: _below_message(label, v, valid)),
-        (valid.above(values), lambda v: (f"{label} must be {valid.valid}, got {show(v)}", "", "#NUM!")),
+        (valid.above(values), lambda v: (f"{label} must be {valid.valid}, got {show(v)}",
+                                         valid.hint(), "#NUM!")),
     )
     taken = already_bad.copy()
     found: list[tuple[tuple[int, ...], Problem]] = []
@@ -240,8 +245,8 @@ def range_problems(arg: Converted, valid: Range) -> list[Problem]:
 
 def _below_message(label: str, value: float, valid: Range) -> tuple[str, str, str]:
     if valid.low == 0 and valid.low_inclusive:
-        return f"{label} cannot be negative, got {show(value)}", f"enter {valid.valid}", "#NUM!"
-    return f"{label} must be {valid.valid}, got {show(value)}", "", "#NUM!"
+        return f"{label} cannot be negative, got {show(value)}", valid.hint(f"enter {valid.valid}"), "#NUM!"
+    return f"{label} must be {valid.valid}, got {show(value)}", valid.hint(), "#NUM!"
 
 
 def _problem(arg: Converted, clause: str, hint: str, excel: str, position) -> Problem:
