@@ -27,11 +27,14 @@ def money(amount: float, symbol: str = "$", decimals: int = 0, sign: bool = Fals
 
     >>> money(1234.5), money(-20000), money(166.666, decimals=2), money(5, sign=True)
     ('$1,235', '-$20,000', '$166.67', '+$5')
+    >>> import numpy as np; money(np.float64(2500.0))
+    '$2,500'
     """
     if amount is None or not math.isfinite(amount):
         return "n/a"
     # half-up, as accountants round: 1234.5 -> 1,235 (round() would give 1,234)
-    rounded = Decimal(repr(abs(amount))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    # float(): repr of a numpy float is "np.float64(...)", which Decimal cannot read
+    rounded = Decimal(repr(float(abs(amount)))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
     minus = amount < 0 and rounded != 0
     prefix = "-" if minus else ("+" if sign and rounded != 0 else "")
     return f"{prefix}{symbol}{rounded:,.{decimals}f}"

@@ -1,0 +1,375 @@
+"""Charts shared by the widgets and the reports: one look, drawn the fast way.
+
+Every chart is a :class:`matplotlib.figure.Figure` made directly (no pyplot, so
+nothing piles up in a global figure list or shows twice in a notebook) with
+fixed margins (``subplots_adjust``), which redraws far faster than a
+constrained layout. matplotlib is imported here and only here, so that
+``import retention_xl`` stays light.
+
+The split and projection charts are classes that keep their artists: a widget
+builds one chart and calls ``update(...)`` on every slider change, which moves
+the existing bars and lines instead of drawing a new figure. The
+``*_figure`` functions are the one-shot form for reports.
+
+Nothing here computes a metric: the numbers come from the core
+(:func:`retention_xl.lost_customers`, :func:`retention_xl.project_profit`,
+the period table) and are only drawn.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+from . import formatting as fmt
+
+__all__ = [
+    "COLORS",
+    "SplitChart",
+    "ProjectionChart",
+    "customer_split_figure",
+    "projection_figure",
+    "retention_trend_figure",
+    "figure_png",
+]
+
+#: One palette for every chart: kept customers green, lost red, new blue;
+#: today's retention grey, the improved one teal.
+COLORS = {
+    "kept": "#2e7d32",
+    "lost": "#c62828",
+    "new": "#1f6fb2",
+    "baseline": "#8a94a6",
+    "improved": "#11897f",
+    "benchmark": "#d9822b",
+    "text": "#263238",
+    "muted": "#607080",
+    "grid": "#e3e7ec",
+}
+
+#: Resolution of the PNG images (the widgets show them at their natural size).
+DPI = 100
+
+def _new_figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(figure)  # a real canvas: savefig and draw need no backend switch
+    return figure
+
+
+def _style(ax, grid_axis: str = "y") -> None:
+    ax.set_facecolor("white")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(COLORS["grid"])
+    ax.grid(axis=grid_axis, color=COLORS["grid"], linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.tick_params(length=0, labelsize=9)
+
+
+def _title(ax, text: str) -> None:
+    ax.set_title(text, loc="left", fontsize=11, fontweight="bold", color=COLORS["text"], pad=10)
+
+
+def _short_money(amount: float, _position=None) -> str:
+    """$1.2M, $250k, -$20k, $900: tick labels that stay short."""
+    size = abs(amount)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if size >= limit:
+            text = f"{size / limit:.2f}".rstrip("0").rstrip(".")
+            return f"{'-' if amount < 0 else ''}${text}{suffix}"
+    return fmt.money(float(amount))
+
+
+def _short_count(number: float, _position=None) -> str:
+    """25,000 up to a million, then 1.2M."""
+    if abs(number) >= 1e6:
+        return f"{number / 1e6:.1f}".rstrip("0").rstrip(".") + "M"
+    return fmt.count(float(number))
+
+
+def _padded_limits(low: float, high: float, include_zero: bool = True) -> tuple[float, float]:
+    if include_zero:
+        low, high = min(low, 0.0), max(high, 0.0)
+    span = high - low
+    if not math.isfinite(span) or span <= 0:
+        span = abs(high) or 1.0
+    return low - 0.06 * span * (low < 0), high + 0.08 * span
+
+
+class SplitChart:
+    """Where the starting customers went, and who joined: two stacked bars.
+
+    The top bar is the customers at the start, split into kept (green) and lost
+    (red); the bottom bar is the customers at the end, split into the same kept
+    customers and the new ones (blue). The kept part lines up in both bars, so
+    the split reads at a glance.
+
+    Parameters
+    ----------
+    start, end, new : float
+        Customers at the start, at the end (new ones included) and new customers;
+        they must be valid counts (the widget checks them with the core first).
+
+    Examples
+    --------
+    107 customers at the start, 120 at the end, 21 new: draw where they went.
+
+    >>> chart = SplitChart(107, 120, 21)
+    >>> chart.labels()
+    ['99 kept', '8 lost', '99 kept', '21 new']
+    >>> chart.update(1000, 2000, 1500).labels()
+    ['500 kept', '500 lost', '500 kept', '1,500 new']
+    >>> chart.png()[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+    True
+    """
+
+    def __init__(self, start: float, end: float, new: float):
+        self.figure = _new_figure(7.5, 2.6)
+        self.figure.subplots_adjust(left=0.2, right=0.97, top=0.8, bottom=0.14)
+        ax = self.ax = self.figure.add_subplot()
+        _style(ax, grid_axis="x")
+        _title(ax, "Where the customers went")
+        rows = [1, 0]  # start on top, end below
+        ax.set_yticks(rows, ["Start of period", "End of period"], fontsize=10)
+        ax.tick_params(axis="y", labelcolor=COLORS["text"])
+        ax.set_ylim(-0.6, 1.6)
+        ax.xaxis.set_major_formatter(FuncFormatter(_short_count))
+        ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
+        height = 0.62
+        kw = dict(height=height, edgecolor="white", linewidth=1.5)
+        self._bars = [
+            ax.barh(1, 0, left=0, color=COLORS["kept"], **kw)[0],
+            ax.barh(1, 0, left=0, color=COLORS["lost"], **kw)[0],
+            ax.barh(0, 0, left=0, color=COLORS["kept"], **kw)[0],
+            ax.barh(0, 0, left=0, color=COLORS["new"], **kw)[0],
+        ]
+        self._texts = [ax.text(0, bar.get_y() + height / 2, "", va="center", ha="center",
+                               fontsize=10, fontweight="bold")
+                       for bar in self._bars]
+        self._kinds = ["kept", "lost", "kept", "new"]
+        self.update(start, end, new)
+
+    def update(self, start: float, end: float, new: float) -> "SplitChart":
+        """Move the bars to new counts (no new figure is drawn)."""
+        kept = end - new
+        lost = start - kept
+        widths = [kept, lost, kept, new]
+        lefts = [0.0, kept, 0.0, kept]
+        total = max(start, end, 1e-9)
+        self.ax.set_xlim(0, total * 1.2)  # room for a label past the end of a bar
+        for bar, text, kind, left, width in zip(self._bars, self._texts, self._kinds,
+                                                lefts, widths):
+            bar.set_x(left)
+            bar.set_width(width)
+            label = f"{fmt.count(width, _count_decimals(width))} {kind}"
+            text.set_text(label)
+            text.set_gid(label)
+            # a label that fits goes inside its bar in white, else just past it in colour
+            if width >= total * 0.16:
+                text.set_position((left + width / 2, text.get_position()[1]))
+                text.set_ha("center")
+                text.set_color("white")
+            else:
+                text.set_position((left + width + total * 0.01, text.get_position()[1]))
+                text.set_ha("left")
+                text.set_color(COLORS[kind])
+            text.set_visible(width > 0 or kind != "lost")
+        return self
+
+    def labels(self) -> list[str]:
+        """The four bar labels, as drawn."""
+        return [t.get_text() for t in self._texts]
+
+    def png(self) -> bytes:
+        """The chart as PNG bytes."""
+        return figure_png(self.figure)
+
+
+def _count_decimals(number: float) -> int:
+    return 0 if float(number).is_integer() else 1
+
+
+class ProjectionChart:
+    """Customers and profit per period, at today's retention and the improved one.
+
+    Two panels side by side sharing the period axis: customers at the end of
+    each period (left) and profit of each period (right). Today's retention is a
+    grey line, the improved one teal, and the gap between them is shaded: that
+    gap is what better retention is worth.
+
+    Parameters
+    ----------
+    result : ProjectionResult
+        From :func:`retention_xl.project_profit`.
+    period_name : str, optional
+        What one period is called on the axis ("Year", "Month"). Default "Period".
+
+    Examples
+    --------
+    What do +5 points of retention do for 1,000 customers over 5 years?
+
+    >>> import retention_xl as rx
+    >>> result = rx.project_profit(1000, 0.80, 200, 100, periods=5,
+    ...                            acquisition_cost=150, fixed_cost=20000)
+    >>> chart = ProjectionChart(result, period_name="Year")
+    >>> chart.lines["customers_improved"].get_ydata()[:2].tolist()
+    [1050.0, 1092.5]
+    >>> longer = rx.project_profit(1000, 0.80, 200, 100, periods=10)
+    >>> len(chart.update(longer).lines["profit_baseline"].get_xdata())
+    10
+    """
+
+    def __init__(self, result, period_name: str = "Period"):
+        self.figure = _new_figure(7.5, 3.2)
+        self.figure.subplots_adjust(left=0.09, right=0.98, top=0.78, bottom=0.16, wspace=0.28)
+        self.ax_customers, self.ax_profit = self.figure.subplots(1, 2)
+        self.lines: dict[str, Any] = {}
+        self._gaps = {}
+        for ax, quantity, title, formatter in (
+                (self.ax_customers, "customers", "Customers", _short_count),
+                (self.ax_profit, "profit", "Profit per period", _short_money)):
+            _style(ax)
+            _title(ax, title)
+            ax.yaxis.set_major_formatter(FuncFormatter(formatter))
+            ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
+            ax.set_xlabel(period_name, color=COLORS["muted"], fontsize=9)
+            self._gaps[quantity] = ax.fill_between([0, 1], [0, 0], [0, 0],
+                                                   color=COLORS["improved"], alpha=0.14,
+                                                   linewidth=0)
+            for case, width in (("baseline", 2.0), ("improved", 2.4)):
+                (line,) = ax.plot([], [], color=COLORS[case], linewidth=width,
+                                  solid_capstyle="round")
+                self.lines[f"{quantity}_{case}"] = line
+        self.ax_profit.axhline(0, color=COLORS["muted"], linewidth=0.8)
+        self.legend = self.figure.legend(
+            [self.lines["customers_baseline"], self.lines["customers_improved"]],
+            ["Today's retention", "Improved retention"], loc="upper right",
+            ncol=2, frameon=False, fontsize=9, bbox_to_anchor=(0.98, 1.0))
+        self.update(result)
+
+    def update(self, result) -> "ProjectionChart":
+        """Redraw for a new :class:`~retention_xl.ProjectionResult` in place."""
+        table = result.table
+        periods = table.index.to_numpy(dtype=float)
+        self.legend.get_texts()[0].set_text(f"Today's retention ({fmt.percent(result.retention_baseline)})")
+        self.legend.get_texts()[1].set_text(
+            f"Improved ({fmt.percent(result.retention_improved)}, {result.uplift_label})")
+        for quantity, ax in (("customers", self.ax_customers), ("profit", self.ax_profit)):
+            base = table[f"{quantity}_baseline"].to_numpy()
+            better = table[f"{quantity}_improved"].to_numpy()
+            self.lines[f"{quantity}_baseline"].set_data(periods, base)
+            self.lines[f"{quantity}_improved"].set_data(periods, better)
+            self._gaps[quantity].set_data(periods, base, better)
+            low = float(min(base.min(), better.min()))
+            high = float(max(base.max(), better.max()))
+            ax.set_ylim(*_padded_limits(low, high, include_zero=True))
+            first, last = float(periods[0]), float(periods[-1])
+            ax.set_xlim(first - 0.2, last + 0.2 if last > first else first + 1)
+        return self
+
+    def png(self) -> bytes:
+        """The chart as PNG bytes."""
+        return figure_png(self.figure)
+
+
+def customer_split_figure(start: float, end: float, new: float) -> Figure:
+    """Kept and lost starting customers and the new ones, as a figure.
+
+    >>> customer_split_figure(107, 120, 21).axes[0].get_title(loc="left")
+    'Where the customers went'
+    """
+    return SplitChart(start, end, new).figure
+
+
+def projection_figure(result, period_name: str = "Period") -> Figure:
+    """Baseline and improved customers and profit of a projection, as a figure.
+
+    >>> import retention_xl as rx
+    >>> figure = projection_figure(rx.project_profit(1000, 0.8, 200, 100, periods=5))
+    >>> [ax.get_title(loc="left") for ax in figure.axes]
+    ['Customers', 'Profit per period']
+    """
+    return ProjectionChart(result, period_name=period_name).figure
+
+
+def retention_trend_figure(table, benchmark: Any = None, benchmark_label: str = "Industry benchmark",
+                           title: str = "Retention per period") -> Figure:
+    """Retention of each period as a line, optionally against a benchmark.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A period table with a ``retention`` column (fractions). The x labels
+        come from a ``period`` column if there is one, else from the index.
+    benchmark : float, str, array_like or None, optional
+        A single rate (drawn as a flat dashed line), the name of a column of
+        ``table``, or one rate per row. Default: none.
+    benchmark_label : str, optional
+        Legend text for the benchmark.
+    title : str, optional
+        Chart title.
+
+    Examples
+    --------
+    Three months of retention against an 80% benchmark:
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"period": ["Jan", "Feb", "Mar"],
+    ...                       "retention": [0.9, 0.85, 0.78]})
+    >>> figure = retention_trend_figure(table, benchmark=0.80)
+    >>> [line.get_label() for line in figure.axes[0].get_lines()]
+    ['Your retention', 'Industry benchmark (80.0%)']
+    """
+    figure = _new_figure(7.5, 3.2)
+    figure.subplots_adjust(left=0.1, right=0.97, top=0.82, bottom=0.12)
+    ax = figure.add_subplot()
+    _style(ax)
+    _title(ax, title)
+    labels = [str(p) for p in (table["period"] if "period" in table.columns else table.index)]
+    x = np.arange(len(labels), dtype=float)
+    retention = table["retention"].to_numpy(dtype=float)
+    ax.plot(x, retention, color=COLORS["new"], linewidth=2.4, marker="o", markersize=5,
+            label="Your retention")
+    values = [retention[np.isfinite(retention)]]
+    if benchmark is not None:
+        if isinstance(benchmark, str):
+            line = table[benchmark].to_numpy(dtype=float)
+        else:
+            line = np.broadcast_to(np.asarray(benchmark, dtype=float), x.shape)
+        flat = line.size > 0 and np.all(line == line[0])
+        label = f"{benchmark_label} ({fmt.percent(float(line[0]))})" if flat else benchmark_label
+        ax.plot(x, line, color=COLORS["benchmark"], linewidth=1.8, linestyle="--", label=label)
+        values.append(line[np.isfinite(line)])
+    finite = np.concatenate(values) if values else np.array([])
+    low = float(finite.min()) if finite.size else 0.0
+    high = float(finite.max()) if finite.size else 1.0
+    span = max(high - low, 0.05)
+    ax.set_ylim(max(0.0, low - 0.25 * span), min(1.0, high + 0.25 * span) + 0.001)
+    ax.yaxis.set_major_locator(MaxNLocator(6, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+    step = max(1, math.ceil(len(labels) / 12))  # at most about 12 labels on the axis
+    ax.set_xticks(x[::step], labels[::step])
+    ax.set_xlim(-0.4, max(len(labels) - 0.6, 0.6))
+    figure.legend(loc="upper right", bbox_to_anchor=(0.98, 1.0), ncol=2, frameon=False, fontsize=9)
+    return figure
+
+
+def figure_png(figure: Figure, dpi: float | None = None) -> bytes:
+    """The figure as PNG bytes, for a ``widgets.Image``, a workbook or a report.
+
+    >>> figure_png(customer_split_figure(107, 120, 21))[:4]
+    b'\\x89PNG'
+    """
+    buffer = io.BytesIO()
+    # compress_level 1: the image is made for a screen right now, not for archiving;
+    # it saves a good share of the encoding time at a slightly bigger file
+    figure.savefig(buffer, format="png", dpi=dpi or figure.dpi, facecolor=figure.get_facecolor(),
+                   pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()

@@ -1,0 +1,91 @@
+"""The shared charts: right numbers on the artists, in-place updates, PNG output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import retention_xl as rx
+from retention_xl import plots
+
+PNG_HEADER = b"\x89PNG\r\n\x1a\n"
+
+
+def test_import_retention_xl_does_not_load_matplotlib():
+    code = "import sys, retention_xl; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_split_chart_bars_match_the_core_counts():
+    chart = plots.SplitChart(107, 120, 21)
+    kept_start, lost, kept_end, new = (bar.get_width() for bar in chart._bars)
+    assert lost == rx.lost_customers(107, 120, 21) == 8
+    assert kept_start == kept_end == 99
+    assert new == 21
+    # lost starts where kept ends: the two segments make up the starting customers
+    assert chart._bars[1].get_x() == 99 and kept_start + lost == 107
+
+
+def test_split_chart_updates_in_place_and_the_image_changes():
+    chart = plots.SplitChart(107, 120, 21)
+    figure, bars = chart.figure, list(chart._bars)
+    first = chart.png()
+    chart.update(25000, 24000, 3000)
+    assert chart.figure is figure and chart._bars == bars
+    assert chart.labels() == ["21,000 kept", "4,000 lost", "21,000 kept", "3,000 new"]
+    assert chart.ax.get_xlim()[1] >= 25000
+    second = chart.png()
+    assert second.startswith(PNG_HEADER) and second != first
+
+
+def test_projection_chart_draws_the_projection_table():
+    result = rx.project_profit(1000, 0.80, 200, 100, periods=5, acquisition_cost=150,
+                               fixed_cost=20000)
+    chart = plots.ProjectionChart(result, period_name="Year")
+    for column, line in chart.lines.items():
+        np.testing.assert_allclose(line.get_ydata(), result.table[column].to_numpy())
+        np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3, 4, 5])
+    assert "+5 points" in chart.legend.get_texts()[1].get_text()
+    lines_before = dict(chart.lines)
+    longer = rx.project_profit(1000, 0.80, 200, 100, periods=24, uplift=0.1, mode="relative")
+    chart.update(longer)
+    assert chart.lines == lines_before  # the same artists, moved
+    assert len(chart.lines["profit_improved"].get_xdata()) == 24
+    assert "+10% relative" in chart.legend.get_texts()[1].get_text()
+    low, high = chart.ax_customers.get_ylim()
+    assert low <= 0 and high >= longer.table["customers_improved"].max()
+
+
+def test_projection_chart_shows_losses_below_zero():
+    result = rx.project_profit(100, 0.5, 10, 10, periods=3, fixed_cost=5000)
+    chart = plots.ProjectionChart(result)
+    assert chart.ax_profit.get_ylim()[0] <= result.table["profit_baseline"].min() < 0
+
+
+def test_trend_figure_with_a_benchmark_column_and_png():
+    table = pd.DataFrame({"period": ["Q1", "Q2", "Q3"], "retention": [0.9, 0.8, 0.7],
+                          "benchmark": [0.8, 0.8, 0.8]})
+    figure = plots.retention_trend_figure(table, benchmark="benchmark")
+    yours, bench = figure.axes[0].get_lines()
+    np.testing.assert_allclose(yours.get_ydata(), [0.9, 0.8, 0.7])
+    np.testing.assert_allclose(bench.get_ydata(), [0.8, 0.8, 0.8])
+    assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["Q1", "Q2", "Q3"]
+    assert plots.figure_png(figure).startswith(PNG_HEADER)
+
+
+def test_trend_figure_without_benchmark_uses_the_index():
+    table = pd.DataFrame({"retention": [0.5, 0.6]}, index=pd.Index(["Jan", "Feb"]))
+    figure = plots.retention_trend_figure(table)
+    assert len(figure.axes[0].get_lines()) == 1
+    assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["Jan", "Feb"]
+
+
+@pytest.mark.parametrize("amount, text", [(1_250_000, "$1.25M"), (-20_000, "-$20k"),
+                                          (900, "$900"), (np.float64(2500.0), "$2.5k")])
+def test_money_ticks_are_short(amount, text):
+    assert plots._short_money(amount) == text
