@@ -277,7 +277,10 @@ class Inputs:
         if self.scalar:
             return float(result)
         if self.index is not None:
-            return pd.Series(np.broadcast_to(result, self.shape), index=self.index, name=name)
+            if result.shape != self.shape:
+                result = np.broadcast_to(result, self.shape).copy()
+            # the result is a fresh array of ours: no need for pandas to copy it again
+            return pd.Series(result, index=self.index, name=name, copy=False)
         return result
 
     def label(self, position: tuple[int, ...]):
@@ -363,14 +366,47 @@ def checked_counts(start: Any, end: Any, new: Any) -> tuple[Inputs, np.ndarray]:
     inputs = collect(checks)
     args = inputs.args
     start_v, end_v, new_v = args["start"].values, args["end"].values, args["new"].values
+    converted_ok = all(a.ok for a in args.values())
     with np.errstate(all="ignore"):
-        kept = np.subtract(end_v, new_v)
-        in_place = kept.ndim > 0 and kept.shape == inputs.shape
-        retention = np.divide(kept, start_v, out=kept if in_place else None)
-    if all(a.ok for a in args.values()) and _counts_fast_ok(start_v, new_v, retention):
+        if converted_ok and _same_contiguous_shape(inputs.shape, start_v, end_v, new_v):
+            retention, fine = _retention_in_blocks(start_v, end_v, new_v)
+        else:
+            kept = np.subtract(end_v, new_v)
+            in_place = kept.ndim > 0 and kept.shape == inputs.shape
+            retention = np.divide(kept, start_v, out=kept if in_place else None)
+            fine = converted_ok and _counts_fast_ok(start_v, new_v, retention)
+    if fine:
         return inputs, retention
     raise_if(_count_problems(inputs, checks))
     return inputs, retention  # pragma: no cover - _count_problems always finds the fault
+
+
+#: Elements per block (measured: 2**15 to 2**17 are equally fast here; smaller pays Python overhead).
+_BLOCK = 1 << 16
+
+
+def _same_contiguous_shape(shape, *arrays: np.ndarray) -> bool:
+    return len(shape) > 0 and all(a.shape == shape and a.flags.c_contiguous for a in arrays)
+
+
+def _retention_in_blocks(start: np.ndarray, end: np.ndarray, new: np.ndarray):
+    """(end - new) / start with the fast checks, block by block while the data is in cache.
+
+    One pass over memory instead of seven (a subtraction, a division and five
+    reductions over whole columns): validation costs less than the temporary
+    array that the bare expression allocates.
+    """
+    start_f, end_f, new_f = start.reshape(-1), end.reshape(-1), new.reshape(-1)
+    out = np.empty(start.shape)
+    out_f = out.reshape(-1)
+    for begin in range(0, out_f.size, _BLOCK):
+        block = slice(begin, begin + _BLOCK)
+        result = out_f[block]
+        np.subtract(end_f[block], new_f[block], out=result)
+        np.divide(result, start_f[block], out=result)
+        if not _counts_fast_ok(start_f[block], new_f[block], result):
+            return out, False
+    return out, True
 
 
 def _counts_fast_ok(start: np.ndarray, new: np.ndarray, retention: np.ndarray) -> bool:

@@ -126,3 +126,17 @@ def test_decimal_and_numpy_scalars_are_numbers():
 
 def test_broadcasting_a_scalar_against_a_column_is_valid():
     assert rx.retention_rate(100, 90, [3]).tolist() == [0.87]
+
+
+def test_a_bad_row_deep_in_a_long_column_is_found():
+    rows = 300_000  # several validation blocks
+    start = np.full(rows, 100.0)
+    end = np.full(rows, 90.0)
+    new = np.full(rows, 5.0)
+    new[rows - 3] = 95.0
+    with pytest.raises(RetentionInputError) as caught:
+        rx.retention_rate(start, end, new)
+    assert [p.position for p in caught.value.problems] == [(rows - 3,)]
+    assert f"at row {rows - 3}" in str(caught.value)
+    new[rows - 3] = 5.0
+    np.testing.assert_array_equal(rx.retention_rate(start, end, new), np.full(rows, 0.85))
