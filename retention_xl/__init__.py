@@ -5,7 +5,10 @@ functions (:mod:`retention_xl.excel`), template workbooks, Jupyter widgets and
 the ``retention-xl`` command line. Importing it loads only numpy and pandas.
 """
 
+from .benchmarks import (benchmark_alert, benchmark_for, industry_benchmarks,
+                         subscription_churn_benchmarks)
 from .errors import Problem, RetentionInputError
+from .periods import churn_averages, period_table
 from .projection import ProjectionResult, project_profit
 from .rates import (average_churn, churn_rate, convert_churn, convert_retention,
                     customer_lifetime, lost_customers, retention_rate)
@@ -28,4 +31,10 @@ __all__ = [
     "profit_uplift",
     "project_profit",
     "ProjectionResult",
+    "period_table",
+    "churn_averages",
+    "industry_benchmarks",
+    "benchmark_for",
+    "subscription_churn_benchmarks",
+    "benchmark_alert",
 ]
