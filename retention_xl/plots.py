@@ -239,7 +239,6 @@ class ProjectionChart:
             _title(ax, title)
             ax.yaxis.set_major_formatter(FuncFormatter(formatter))
             ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
-            ax.set_xlabel(period_name, color=COLORS["muted"], fontsize=9)
             self._gaps[quantity] = ax.fill_between([0, 1], [0, 0], [0, 0],
                                                    color=COLORS["improved"], alpha=0.14,
                                                    linewidth=0)
@@ -248,11 +247,19 @@ class ProjectionChart:
                                   solid_capstyle="round")
                 self.lines[f"{quantity}_{case}"] = line
         self.ax_profit.axhline(0, color=COLORS["muted"], linewidth=0.8)
+        self.set_period_name(period_name)
         self.legend = self.figure.legend(
             [self.lines["customers_baseline"], self.lines["customers_improved"]],
             ["Today's retention", "Improved retention"], loc="upper right",
             ncol=2, frameon=False, fontsize=9, bbox_to_anchor=(0.98, 1.0))
         self.update(result)
+
+    def set_period_name(self, name: str) -> "ProjectionChart":
+        """Call a period "Year", "Quarter" or "Month" on the axes and the profit title."""
+        for ax in (self.ax_customers, self.ax_profit):
+            ax.set_xlabel(name, color=COLORS["muted"], fontsize=9)
+        _title(self.ax_profit, f"Profit per {name.lower()}")
+        return self
 
     def update(self, result) -> "ProjectionChart":
         """Redraw for a new :class:`~retention_xl.ProjectionResult` in place."""
@@ -295,6 +302,9 @@ def projection_figure(result, period_name: str = "Period") -> Figure:
     >>> figure = projection_figure(rx.project_profit(1000, 0.8, 200, 100, periods=5))
     >>> [ax.get_title(loc="left") for ax in figure.axes]
     ['Customers', 'Profit per period']
+    >>> ProjectionChart(rx.project_profit(1000, 0.8, 200, 100)).set_period_name(
+    ...     "Month").ax_profit.get_title(loc="left")
+    'Profit per month'
     """
     return ProjectionChart(result, period_name=period_name).figure
 

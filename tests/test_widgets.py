@@ -1,0 +1,160 @@
+"""The widgets without a browser: set values as the page would, read what the page shows."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+import retention_xl as rx
+from retention_xl import formatting as fmt
+from retention_xl.widgets import RetentionCalculator, WhatIf
+from retention_xl.widgets._controls import text_of
+
+PNG_HEADER = b"\x89PNG\r\n\x1a\n"
+
+
+def type_counts(calculator, start, end, new):
+    calculator.start.box.value = start
+    calculator.end.box.value = end
+    calculator.new.box.value = new
+
+
+# --- retention calculator ---------------------------------------------------------------
+
+def test_calculator_reads_the_worked_example():
+    calculator = RetentionCalculator(start=10, end=10, new=0)
+    type_counts(calculator, 107, 120, 21)
+    assert calculator.readouts() == {"Retention": "92.5%", "Churn": "7.5%", "Lost customers": "8"}
+    assert text_of(calculator.cards.value) == "Retention 92.5% Churn 7.5% Lost customers 8"
+    assert calculator.problem() == ""
+    assert bytes(calculator.image.value).startswith(PNG_HEADER)
+    assert calculator.chart.labels() == ["99 kept", "8 lost", "99 kept", "21 new"]
+
+
+def test_slider_and_box_move_together_and_the_chart_changes():
+    calculator = RetentionCalculator()
+    before = calculator.image.value
+    chart = calculator.chart
+    calculator.end.slider.value = 110  # a drag released at 110
+    assert calculator.end.box.value == 110
+    expected = rx.retention_rate(107, 110, 21)
+    assert calculator.readouts()["Retention"] == fmt.percent(expected) == "83.2%"
+    assert calculator.readouts()["Lost customers"] == fmt.count(rx.lost_customers(107, 110, 21))
+    assert calculator.chart is chart  # updated in place, not rebuilt
+    assert bytes(calculator.image.value).startswith(PNG_HEADER) and calculator.image.value != before
+
+
+def test_sliders_release_once_not_while_dragging():
+    calculator = RetentionCalculator()
+    assert all(not c.slider.continuous_update for c in (calculator.start, calculator.end, calculator.new))
+
+
+def test_impossible_counts_give_a_message_and_keep_what_was_typed():
+    calculator = RetentionCalculator()
+    type_counts(calculator, 100, 20, 25)
+    assert calculator.problem().startswith("New customers (25) cannot exceed customers at end (20)")
+    assert calculator.readouts() == {}
+    assert calculator.cards.layout.display == "none" and calculator.image.layout.display == "none"
+    assert (calculator.start.value, calculator.end.value, calculator.new.value) == (100, 20, 25)
+    calculator.end.box.value = 120  # fixing it brings the numbers back
+    assert calculator.problem() == ""
+    assert calculator.readouts()["Retention"] == "95.0%"
+    assert calculator.image.layout.display is None
+
+
+def test_no_customers_at_start_is_explained():
+    calculator = RetentionCalculator()
+    calculator.start.box.value = 0
+    assert "no customers at start" in calculator.problem().lower()
+    assert calculator.readouts() == {}
+
+
+def test_a_big_shop_types_its_numbers_and_the_sliders_make_room():
+    calculator = RetentionCalculator()
+    type_counts(calculator, 25000, 24000, 3000)
+    assert (calculator.start.value, calculator.end.value, calculator.new.value) == (25000, 24000, 3000)
+    assert calculator.start.slider.value == 25000 and calculator.start.slider.max >= 25000
+    assert calculator.readouts() == {"Retention": "84.0%", "Churn": "16.0%",
+                                     "Lost customers": "4,000"}
+
+
+# --- what-if ------------------------------------------------------------------------------
+
+def test_what_if_summary_is_the_core_projection():
+    what_if = WhatIf()
+    result = rx.project_profit(1000, 0.80, 200, 100, periods=5, uplift=0.05,
+                               acquisition_cost=150, fixed_cost=20000)
+    assert what_if.result.total_improved == pytest.approx(result.total_improved)
+    assert what_if.summary_text() == (
+        f"+5 points of retention (80.0% to 85.0% a year) adds "
+        f"{fmt.money(result.total_difference)} of profit over 5 years, "
+        f"{fmt.percent(result.uplift, sign=True)}.")
+
+
+def test_uplift_step_changes_chart_and_summary_in_place():
+    what_if = WhatIf()
+    image, summary, chart = what_if.image.value, what_if.summary_text(), what_if.chart
+    what_if.uplift.slider.value = what_if.uplift.slider.value + what_if.uplift.slider.step
+    assert what_if.uplift.box.value == 5.5
+    assert what_if.summary_text() != summary and what_if.summary_text().startswith("+5.5 points")
+    assert what_if.chart is chart
+    assert bytes(what_if.image.value).startswith(PNG_HEADER) and what_if.image.value != image
+    improved = what_if.chart.lines["profit_improved"].get_ydata()
+    expected = rx.project_profit(**what_if.inputs()).table["profit_improved"].to_numpy()
+    assert improved.tolist() == pytest.approx(expected.tolist())
+
+
+def test_relative_mode_is_visible_and_used():
+    what_if = WhatIf()
+    what_if.mode.value = "relative"
+    assert what_if.uplift.box.description == "Retention uplift, % relative"
+    assert what_if.result.retention_improved == pytest.approx(0.84)
+    assert what_if.summary_text().startswith("+5% relative of retention (80.0% to 84.0% a year)")
+
+
+def test_one_customer_value_comes_from_the_core_and_is_labelled_illustrative():
+    what_if = WhatIf()
+    what_if.margin.box.value = 60
+    what_if.discount_rate.box.value = 10
+    text = text_of(what_if.customer_value.value)
+    now = rx.customer_value(60, 0.80, discount_rate=0.10, acquisition_cost=150)
+    better = rx.customer_value(60, 0.85, discount_rate=0.10, acquisition_cost=150)
+    rise = rx.profit_uplift(60, 0.80, 0.05, discount_rate=0.10, acquisition_cost=150)
+    assert f"worth {fmt.money(now)} at today's retention and {fmt.money(better)}" in text
+    assert f"({fmt.percent(rise, sign=True)})" in text
+    assert "illustrative" in text and "not from a measured study" in text
+
+
+def test_discounted_summary_says_todays_money():
+    what_if = WhatIf()
+    what_if.discount_rate.box.value = 10
+    result = rx.project_profit(**what_if.inputs())
+    assert f"adds {fmt.money(result.pv_difference)} of profit in today's money" in what_if.summary_text()
+
+
+def test_loss_making_baseline_gets_no_percentage():
+    what_if = WhatIf()
+    what_if.margin.box.value = -5
+    text = what_if.summary_text()
+    assert "percentage rise would mean nothing" in text and "%." not in text
+    assert "no percentage" in text_of(what_if.customer_value.value)
+
+
+def test_impossible_retention_gives_a_message_and_keeps_the_number():
+    what_if = WhatIf()
+    what_if.retention.box.value = 99
+    assert "outside 0 to below 1" in what_if.problem()
+    assert what_if.summary_text() == "" and what_if.image.layout.display == "none"
+    assert what_if.retention.box.value == 99
+    what_if.uplift.box.value = 0.5
+    assert what_if.problem() == "" and what_if.summary_text().startswith("+0.5 points")
+
+
+def test_period_name_reaches_summary_and_chart():
+    what_if = WhatIf()
+    what_if.period.value = "month"
+    what_if.periods.box.value = 24
+    assert "over 24 months" in what_if.summary_text()
+    assert what_if.chart.ax_profit.get_title(loc="left") == "Profit per month"
+    assert len(what_if.chart.lines["customers_baseline"].get_xdata()) == 24
