@@ -27,3 +27,11 @@ example: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+
+# The example workbook for the classic xlwings add-in (Excel functions).
+excel-workbook: $(STAMP)
+	$(BIN)/retention-xl excel-workbook workbooks/retention_functions.xlsx --force
+
+# The template workbook: always what the generator produces (a test compares them).
+workbooks: $(STAMP)
+	$(BIN)/retention-xl template workbooks/retention_template.xlsx --force

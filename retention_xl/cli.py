@@ -18,6 +18,8 @@ from .errors import RetentionInputError
 #: Modules with ``register(subparsers)``; each adds its commands.
 COMMAND_MODULES = [
     "retention_xl.commands.core",
+    "retention_xl.commands.excel",
+    "retention_xl.commands.workbook",
 ]
 
 EXIT_USER_ERROR = 2
