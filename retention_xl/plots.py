@@ -103,6 +103,76 @@ def _padded_limits(low: float, high: float, include_zero: bool = True) -> tuple[
     return low - 0.06 * span * (low < 0), high + 0.08 * span
 
 
+def _nice_step(span: float) -> float:
+    """1, 2, 2.5 or 5 times a power of ten, about a fifth of ``span``."""
+    rough = max(span, 1e-9) / 5
+    power = 10 ** math.floor(math.log10(rough))
+    return next(f * power for f in (1, 2, 2.5, 5, 10) if f * power >= rough)
+
+
+def _steady_limits(current: tuple[float, float] | None, low: float, high: float,
+                   include_zero: bool = True) -> tuple[float, float]:
+    """Axis limits that hold still while the data moves a little.
+
+    The limits change only when the data leaves them or fills less than
+    two thirds of them, and then snap to round numbers with some headroom.
+    Steady limits keep the axes, ticks and labels the same from one slider
+    step to the next, so only the data needs drawing again (see
+    :class:`_FastFrames`), and the eye can compare one frame with the next.
+    """
+    want_low, want_high = _padded_limits(low, high, include_zero)
+    if current is not None:
+        c_low, c_high = current
+        fits = c_low <= want_low and want_high <= c_high
+        if fits and (want_high - want_low) >= 2 / 3 * (c_high - c_low):
+            return current
+    step = _nice_step(want_high - want_low)
+    return (math.floor(want_low / step) * step if want_low < 0 else want_low,
+            math.ceil(want_high / step) * step)
+
+
+class _FastFrames:
+    """PNG frames that redraw only the moving artists when nothing else changed.
+
+    The first frame (and any frame after the axes changed) is drawn in full
+    without the moving artists and kept as a background bitmap; later frames
+    paste that bitmap and draw only the bars, lines and labels that moved.
+    Text layout is most of matplotlib's drawing time, so this is several
+    times faster than drawing the figure again. ``figure_png`` still draws the
+    whole figure, for reports.
+    """
+
+    def __init__(self, figure: Figure, moving: list):
+        self.figure = figure
+        self.moving = moving
+        self._background = None
+        self._key = None
+
+    def png(self, key) -> bytes:
+        from PIL import Image  # Pillow comes with matplotlib
+
+        canvas = self.figure.canvas
+        if key != self._key or self._background is None:
+            for artist in self.moving:
+                artist.set_animated(True)  # left out of the full draw
+            canvas.draw()
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            for artist in self.moving:
+                artist.set_animated(False)
+            self._key = key
+        else:
+            canvas.restore_region(self._background)
+        renderer = canvas.get_renderer()
+        for artist in self.moving:
+            if artist.get_visible():
+                artist.draw(renderer)
+        buffer = io.BytesIO()
+        width, height = canvas.get_width_height()
+        Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1) \
+            .save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+
 class SplitChart:
     """Where the starting customers went, and who joined: two stacked bars.
 
@@ -154,6 +224,8 @@ class SplitChart:
                                fontsize=10, fontweight="bold")
                        for bar in self._bars]
         self._kinds = ["kept", "lost", "kept", "new"]
+        self._frames = _FastFrames(self.figure, [*self._bars, *self._texts])
+        self._drawn = False
         self.update(start, end, new)
 
     def update(self, start: float, end: float, new: float) -> "SplitChart":
@@ -163,7 +235,9 @@ class SplitChart:
         widths = [kept, lost, kept, new]
         lefts = [0.0, kept, 0.0, kept]
         total = max(start, end, 1e-9)
-        self.ax.set_xlim(0, total * 1.2)  # room for a label past the end of a bar
+        current = self.ax.get_xlim() if self._drawn else None
+        # headroom for a label past the end of a bar
+        self.ax.set_xlim(*_steady_limits(current, 0.0, total * 1.12))
         for bar, text, kind, left, width in zip(self._bars, self._texts, self._kinds,
                                                 lefts, widths):
             bar.set_x(left)
@@ -181,6 +255,7 @@ class SplitChart:
                 text.set_ha("left")
                 text.set_color(COLORS[kind])
             text.set_visible(width > 0 or kind != "lost")
+        self._drawn = True
         return self
 
     def labels(self) -> list[str]:
@@ -188,8 +263,8 @@ class SplitChart:
         return [t.get_text() for t in self._texts]
 
     def png(self) -> bytes:
-        """The chart as PNG bytes."""
-        return figure_png(self.figure)
+        """The chart as PNG bytes (only the bars redrawn when the axis did not change)."""
+        return self._frames.png(self.ax.get_xlim())
 
 
 def _count_decimals(number: float) -> int:
@@ -247,10 +322,12 @@ class ProjectionChart:
                                   solid_capstyle="round")
                 self.lines[f"{quantity}_{case}"] = line
         self.ax_profit.axhline(0, color=COLORS["muted"], linewidth=0.8)
+        self._drawn = False
+        self._frames = _FastFrames(self.figure, [*self.lines.values(), *self._gaps.values()])
         self.set_period_name(period_name)
         self.legend = self.figure.legend(
             [self.lines["customers_baseline"], self.lines["customers_improved"]],
-            ["Today's retention", "Improved retention"], loc="upper right",
+            ["Today's retention", "Improved retention (shaded: the gain)"], loc="upper right",
             ncol=2, frameon=False, fontsize=9, bbox_to_anchor=(0.98, 1.0))
         self.update(result)
 
@@ -265,9 +342,6 @@ class ProjectionChart:
         """Redraw for a new :class:`~retention_xl.ProjectionResult` in place."""
         table = result.table
         periods = table.index.to_numpy(dtype=float)
-        self.legend.get_texts()[0].set_text(f"Today's retention ({fmt.percent(result.retention_baseline)})")
-        self.legend.get_texts()[1].set_text(
-            f"Improved ({fmt.percent(result.retention_improved)}, {result.uplift_label})")
         for quantity, ax in (("customers", self.ax_customers), ("profit", self.ax_profit)):
             base = table[f"{quantity}_baseline"].to_numpy()
             better = table[f"{quantity}_improved"].to_numpy()
@@ -276,14 +350,18 @@ class ProjectionChart:
             self._gaps[quantity].set_data(periods, base, better)
             low = float(min(base.min(), better.min()))
             high = float(max(base.max(), better.max()))
-            ax.set_ylim(*_padded_limits(low, high, include_zero=True))
+            current = ax.get_ylim() if self._drawn else None
+            ax.set_ylim(*_steady_limits(current, low, high, include_zero=True))
             first, last = float(periods[0]), float(periods[-1])
             ax.set_xlim(first - 0.2, last + 0.2 if last > first else first + 1)
+        self._drawn = True
         return self
 
     def png(self) -> bytes:
-        """The chart as PNG bytes."""
-        return figure_png(self.figure)
+        """The chart as PNG bytes (only the lines redrawn when the axes did not change)."""
+        key = tuple((ax.get_xlim(), ax.get_ylim(), ax.get_title(loc="left"), ax.get_xlabel())
+                    for ax in (self.ax_customers, self.ax_profit))
+        return self._frames.png(key)
 
 
 def customer_split_figure(start: float, end: float, new: float) -> Figure:
