@@ -153,9 +153,11 @@ def _benchmarks_sheet(workbook: Workbook, ws) -> tuple[int, int]:
 def _field_check(ref: str, field: str) -> str:
     """The core's sentence for a bad count in ``ref`` (validation._element, range_problems)."""
     label = LABELS[field]
-    if field == "start":
+    negative = f"{label} cannot be negative, got "
+    if field == "start":  # START_RANGE: above 0, and 0 itself is "no customers at start"
         blank = '"no customers at start of the period (customers at start is blank)"'
         last = f'IF({ref}=0,"no customers at start of the period (customers at start is 0)","")'
+        negative = f"{label} must be a count above 0, got "
     else:
         blank = f'"{label} is blank"'
         last = '""'
@@ -163,7 +165,7 @@ def _field_check(ref: str, field: str) -> str:
             f'&IF({ref},"True","False"),'
             f'IF(TRIM({ref})="",{blank},'
             f'IF(NOT(ISNUMBER({ref})),"{label} must be a number, got the text \'"&{ref}&"\'",'
-            f'IF({ref}<0,"{label} cannot be negative, got "&{ref},{last}))))')
+            f'IF({ref}<0,"{negative}"&{ref},{last}))))')
 
 
 def _check_formula(r: int) -> str:
