@@ -19,17 +19,23 @@ from .template import FIRST_ROW, build_template
 
 __all__ = ["SAMPLE_PERIODS", "filled_sample", "render_previews"]
 
-#: Eight quarters of a small telecom, with one row left to fix (new customers above the end count).
+#: Ten quarters of a small telecom that slips below its industry's benchmark.
 SAMPLE_PERIODS = [
     ("2023-Q1", 1200, 1236, 110), ("2023-Q2", 1236, 1250, 95), ("2023-Q3", 1250, 1241, 80),
     ("2023-Q4", 1241, 1262, 105), ("2024-Q1", 1262, 1240, 90), ("2024-Q2", 1240, 1205, 70),
-    ("2024-Q3", 1205, 1198, 95), ("2024-Q4", 1198, 1190, 1210),
+    ("2024-Q3", 1205, 1198, 95), ("2024-Q4", 1198, 1215, 80), ("2025-Q1", 1215, 1230, 60),
+    ("2025-Q2", 1230, 1251, 62),
 ]
 
 
-def filled_sample():
-    """The template with :data:`SAMPLE_PERIODS` typed into its Data table."""
-    workbook = build_template()
+def filled_sample(rows: int | None = None):
+    """The template with :data:`SAMPLE_PERIODS` typed into its Data table.
+
+    The preview is sized to the sample: LibreOffice draws the chart's #N/A gaps
+    as 0 (Excel leaves them out), which would drop the line after the data.
+    """
+    workbook = build_template(rows=rows or len(SAMPLE_PERIODS))
+    workbook["What-if"]["B14"].value = 60  # the whole pre-sized projection: no gaps to draw
     ws = workbook["Data"]
     for offset, row in enumerate(SAMPLE_PERIODS):
         for column, value in enumerate(row, start=1):
@@ -42,7 +48,7 @@ def _page_text(pdf: Path, page: int) -> str:
                           capture_output=True, text=True, check=True).stdout
 
 
-def render_previews(outdir: str | Path, resolution: int = 80) -> dict[str, Path]:
+def render_previews(outdir: str | Path, resolution: int = 110) -> dict[str, Path]:
     """Render the filled sample; return ``{"data": png, "whatif": png}`` saved in ``outdir``."""
     from .libreoffice import to_pdf, to_png
 

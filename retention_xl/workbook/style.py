@@ -84,12 +84,12 @@ def widths(ws, columns: dict[str, float]) -> None:
         ws.column_dimensions[letter].width = width
 
 
-def print_setup(ws, title_rows: str | None = None) -> None:
-    """Landscape, fit to one page wide (workbooks.md, trap 8)."""
+def print_setup(ws, title_rows: str | None = None, pages_tall: int = 0) -> None:
+    """Landscape, fit to one page wide (workbooks.md, trap 8); ``pages_tall`` 0 = as many as needed."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = pages_tall
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4

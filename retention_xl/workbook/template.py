@@ -247,14 +247,14 @@ def _data_sheet(workbook, ws, rows, industry, periods_per_year, benchmark_rows) 
     _data_chart(ws, first, last)
 
     style.widths(ws, {PERIOD: 12, START: 13, END: 13, NEW: 13, LOST: 12, RET: 11, CHURN: 11,
-                      CHECK: 44, "I": 2, SETTINGS_LABEL: 40, SETTINGS_VALUE: 22})
+                      CHECK: 44, "I": 2, SETTINGS_LABEL: 42, SETTINGS_VALUE: 44})
     for letter in "LMNOPQR":
         ws.column_dimensions[letter].width = 9
     for letter in (VALID, LOGRET, CHART_RET, CHART_BENCH, QUARTER, BELOW, ALERT):
         ws.column_dimensions[letter].hidden = True
     ws.freeze_panes = f"A{first}"
     style.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
-    ws.print_area = f"A1:R{max(last, 44)}"
+    ws.print_area = f"A1:{SETTINGS_VALUE}{max(last, 44)}"
     style.protect(ws)
 
 
@@ -268,10 +268,10 @@ def _settings_and_summary(workbook, ws, first, last, industry, periods_per_year,
     style.header(ws[f"{L}{HEADER_ROW}"], "Settings")
     style.header(ws[f"{V}{HEADER_ROW}"], "")
     settings = [
-        (5, "Periods per year (4 = quarters, 12 = months, 1 = years)", "PeriodsPerYear",
+        (5, "Periods per year (4 quarters, 12 months, 1 years)", "PeriodsPerYear",
          periods_per_year, "0.##"),
         (6, "Industry (choose from the list)", "Industry", industry, None),
-        (7, "Alert when more than this many points below the benchmark", "TolerancePoints",
+        (7, "Alert when this many points below benchmark", "TolerancePoints",
          round(DEFAULT_TOLERANCE * 100, 10), '0.0" pts"'),
     ]
     for row, text, name, value, fmt in settings:
@@ -292,7 +292,7 @@ def _settings_and_summary(workbook, ws, first, last, industry, periods_per_year,
     computed = [
         (8, "Industry benchmark: yearly retention", "BenchmarkYearly",
          f'=IFERROR(INDEX({yearly},MATCH(Industry,{industries},0)),"choose an industry")', style.PERCENT),
-        (9, "Benchmark per period (yearly retention ^ (1 / periods per year))", "BenchmarkPerPeriod",
+        (9, "Benchmark per period (yearly ^ 1/periods)", "BenchmarkPerPeriod",
          "=IFERROR(BenchmarkYearly^(1/PeriodsPerYear),\"\")", style.PERCENT),
     ]
     for row, text, name, formula, fmt in computed:
@@ -329,35 +329,31 @@ def _settings_and_summary(workbook, ws, first, last, industry, periods_per_year,
         (17, "Average churn: geometric (same overall survival)",
          f'=IF(COUNT({col(RET)})=0,"",IF(COUNTIF({col(RET)},0)>0,1,1-EXP(AVERAGE({col(LOGRET)}))))',
          style.PERCENT, "ChurnGeometric"),
-        (18, "Change in retention vs the period before",
+        (18, "Change vs the period before",
          f'=IF(LatestOffset=0,"",IF(LatestOffset=1,"no earlier period",IF({back(1)}="",'
          f'"the period before has no retention",LatestRetention-{back(1)})))', style.POINTS,
          "ChangePrevious"),
-        (19, "Change in retention vs the same period a year earlier",
+        (19, "Change vs the same period a year earlier",
          f'=IF(LatestOffset=0,"",IF(PeriodsPerYear<>INT(PeriodsPerYear),"periods per year is not whole",'
          f'IF(LatestOffset<=PeriodsPerYear,"less than a year of periods",'
          f'IF(INDEX({col(RET)},LatestOffset-PeriodsPerYear)="","no retention a year earlier",'
          f'LatestRetention-INDEX({col(RET)},LatestOffset-PeriodsPerYear)))))', style.POINTS,
          "ChangeYear"),
-        (20, "Benchmark alert (two straight quarters too far below)",
-         f'=IF(LatestOffset=0,"",IF(INDEX({col(ALERT)},LatestOffset)=1,"ALERT: more than "'
-         f'&TolerancePoints&" points below the benchmark for two straight quarters: investigate",'
-         f'IF(SUM({col(ALERT)})>0,"no alert now ("&SUM({col(ALERT)})&" earlier period(s) flagged)",'
+        (20, "Benchmark alert (two straight quarters)",
+         f'=IF(LatestOffset=0,"",IF(INDEX({col(ALERT)},LatestOffset)=1,"ALERT: over "'
+         f'&TolerancePoints&" pts below for two quarters: investigate",'
+         f'IF(SUM({col(ALERT)})>0,"no alert now ("&SUM({col(ALERT)})&" earlier flagged)",'
          f'"no alert")))', None, "BenchmarkAlert"),
-        (21, "Rows with a data problem (see the Check column)",
+        (21, "Rows with a problem (see Check column)",
          f"=SUMPRODUCT(--(LEN({col(CHECK)})>0))", "0", "ProblemRows"),
     ]
     for row, text, formula, fmt, name in summary:
         style.label(ws[f"{L}{row}"], text)
         style.result_cell(ws[f"{V}{row}"], formula, fmt, bold=row in (13, 20))
         _name(workbook, name, DATA_SHEET, f"{V}{row}")
-    ws.row_dimensions[20].height = 45
     note = ws[f"{L}22"]
-    note.value = ("Benchmarks are yearly: a quarterly or monthly retention is compounded to a year "
-                  "before it is compared. Green: at or above the benchmark; red: too far below.")
+    note.value = "Green: at or above the benchmark; red: too far below (compared per year)."
     note.font, note.alignment = style.NOTE, style.WRAP
-    ws.merge_cells(f"{L}22:{V}22")
-    ws.row_dimensions[22].height = 40
 
 
 def _data_conditional_formats(ws, first, last) -> None:
@@ -411,7 +407,7 @@ def _data_chart(ws, first, last) -> None:
 # --------------------------------------------------------------------------- What-if
 #: (row, label, name, default, number format, validation (type, operator, f1, f2), prompt)
 ASSUMPTIONS = [
-    (5, "Customers now", "CustomersNow", 1000, style.COUNT, ("decimal", "greaterThanOrEqual", "0", None),
+    (5, "Customers now", "CustomersNow", 800, style.COUNT, ("decimal", "greaterThanOrEqual", "0", None),
      "Customers you have today, 0 or more."),
     (6, "Retention per period", "RetentionNow", 0.80, style.PERCENT, ("decimal", "between", "0", "0.999999"),
      "Share of customers kept each period, from 0% up to (not including) 100%."),
@@ -429,7 +425,7 @@ ASSUMPTIONS = [
      ("decimal", "greaterThanOrEqual", "0", None), "What it costs to win one new customer, 0 or more."),
     (12, "Fixed cost per period", "FixedCost", 20000, style.MONEY, ("decimal", "greaterThanOrEqual", "0", None),
      "Costs that do not depend on the number of customers, per period, 0 or more."),
-    (13, "Discount rate per period", "DiscountRate", 0.0, style.PERCENT,
+    (13, "Discount rate per period", "DiscountRate", 0.01, style.PERCENT,
      ("decimal", "greaterThanOrEqual", "0", None), "Cost of money per period, 0% or more (10% a year)."),
     (14, f"Horizon in periods (1 to {MAX_HORIZON})", "Horizon", 12, "0",
      ("whole", "between", "1", str(MAX_HORIZON)), f"How many periods to project, a whole number from 1 to {MAX_HORIZON}."),
@@ -502,8 +498,7 @@ def _whatif_sheet(workbook, ws) -> None:
          f'=IF({ok},SUM(${W_PV1}$5:${W_PV1}${4 + MAX_HORIZON}),"")', style.MONEY),
         (24, "Extra present value", "PVDifference", f'=IF({ok},PVImproved-PVNow,"")', style.MONEY),
         (25, "Profit uplift (present value)", "ProfitUplift",
-         f'=IF({ok},IF(PVNow>0,PVImproved/PVNow-1,"not shown: the present value now is not above 0, '
-         f'so a percentage would mean nothing; see the extra present value"),"")', '+0.0%;-0.0%;0.0%'),
+         f'=IF({ok},IF(PVNow>0,PVImproved/PVNow-1,"not shown: value now is not above 0"),"")', '+0.0%;-0.0%;0.0%'),
         (27, "Value of one new customer, now (Model A)", "ValueNow",
          f'=IF({ok},Margin/(1+DiscountRate-RetentionNow)-AcquisitionCost,"")', style.MONEY_CENTS),
         (28, "Value of one new customer, improved", "ValueImproved",
@@ -511,26 +506,22 @@ def _whatif_sheet(workbook, ws) -> None:
         (29, "Change in the value of a customer", "ValueDifference",
          f'=IF({ok},ValueImproved-ValueNow,"")', style.MONEY_CENTS),
         (30, "Uplift in the value of a customer", "ValueUplift",
-         f'=IF({ok},IF(ValueNow>0,ValueImproved/ValueNow-1,"not shown: a customer is worth nothing '
-         f'or less today, so a percentage would mean nothing; see the change"),"")', '+0.0%;-0.0%;0.0%'),
+         f'=IF({ok},IF(ValueNow>0,ValueImproved/ValueNow-1,"not shown: value now is not above 0"),"")', '+0.0%;-0.0%;0.0%'),
     ]
     for row, text, name, formula, fmt in results:
         style.label(ws[f"A{row}"], text, bold=row in (21, 25, 30))
         style.result_cell(ws[f"B{row}"], formula, fmt, bold=row in (21, 25, 30))
         _name(workbook, name, WHATIF_SHEET, f"B{row}")
-    style.header(ws["A26"], "One customer (Model A: value = margin / (1 + discount - retention) - cost)")
+    style.header(ws["A26"], "One customer: margin / (1 + discount - retention) - cost")
     ws.merge_cells("A26:B26")
-    ws.row_dimensions[26].height = 30
-    for row in (18, 25, 30):
-        ws.row_dimensions[row].height = 45
-    ws["B18"].font = style.MESSAGE
+    ws.conditional_formatting.add("B18", FormulaRule(formula=['InputProblem<>""'], font=style.MESSAGE,
+                                                     fill=style.BAD_FILL))
     note = ws["A31"]
     note.value = ("Improvement in points adds to retention (80% + 5 points = 85%); relative multiplies "
                   "(80% x 1.05 = 84%). The '+5% retention = +25% to 95% profit' figure (Bain & Company) "
                   "was an arithmetic illustration: these numbers come from your own assumptions.")
     note.font, note.alignment = style.NOTE, style.WRAP
-    ws.merge_cells("A31:B31")
-    ws.row_dimensions[31].height = 60
+    ws.merge_cells("A31:B32")
 
     for i, text in enumerate(W_HEADERS):
         style.header(ws[f"{chr(ord(W_PERIOD) + i)}4"], text)
@@ -579,13 +570,13 @@ def _whatif_sheet(workbook, ws) -> None:
         series.marker.symbol = "none"
     chart.set_categories(Reference(ws, min_col=column_index_from_string(W_PERIOD), min_row=5, max_row=last))
     chart.width = 15
-    ws.add_chart(chart, "A33")
+    ws.add_chart(chart, "A34")
 
-    style.widths(ws, {"A": 44, "B": 22, "C": 2, "D": 2, W_PERIOD: 8, W_CUST0: 13, W_CUST1: 13,
+    style.widths(ws, {"A": 46, "B": 34, "C": 2, "D": 2, W_PERIOD: 8, W_CUST0: 13, W_CUST1: 13,
                       W_PROFIT0: 14, W_PROFIT1: 14, W_DIFF: 13, W_PV0: 14, W_PV1: 14})
     ws.column_dimensions["D"].hidden = True
     ws.freeze_panes = "A5"
-    style.print_setup(ws)
+    style.print_setup(ws, pages_tall=1)
     style.protect(ws)
 
 
