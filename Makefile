@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/retention-xl example
+	$(BIN)/retention-xl app
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "retention_xl.commands.core",
     "retention_xl.commands.excel",
     "retention_xl.commands.workbook",
+    "retention_xl.commands.widgets",
 ]
 
 EXIT_USER_ERROR = 2

@@ -388,7 +388,8 @@ def projection_figure(result, period_name: str = "Period") -> Figure:
 
 
 def retention_trend_figure(table, benchmark: Any = None, benchmark_label: str = "Industry benchmark",
-                           title: str = "Retention per period") -> Figure:
+                           title: str = "Retention per period", tolerance: float | None = None,
+                           alerts: Any = None) -> Figure:
     """Retention of each period as a line, optionally against a benchmark.
 
     Parameters
@@ -403,6 +404,11 @@ def retention_trend_figure(table, benchmark: Any = None, benchmark_label: str = 
         Legend text for the benchmark.
     title : str, optional
         Chart title.
+    tolerance : float, optional
+        With a benchmark: shade the zone more than this far below it (0.05 for
+        five points), where a period counts as too far below.
+    alerts : array_like of bool, optional
+        One flag per row: the periods where the alert holds get a red ring.
 
     Examples
     --------
@@ -415,8 +421,8 @@ def retention_trend_figure(table, benchmark: Any = None, benchmark_label: str = 
     >>> [line.get_label() for line in figure.axes[0].get_lines()]
     ['Your retention', 'Industry benchmark (80.0%)']
     """
-    figure = _new_figure(7.5, 3.2)
-    figure.subplots_adjust(left=0.1, right=0.97, top=0.82, bottom=0.12)
+    figure = _new_figure(7.5, 3.4)
+    figure.subplots_adjust(left=0.1, right=0.97, top=0.8, bottom=0.11)
     ax = figure.add_subplot()
     _style(ax)
     _title(ax, title)
@@ -435,6 +441,17 @@ def retention_trend_figure(table, benchmark: Any = None, benchmark_label: str = 
         label = f"{benchmark_label} ({fmt.percent(float(line[0]))})" if flat else benchmark_label
         ax.plot(x, line, color=COLORS["benchmark"], linewidth=1.8, linestyle="--", label=label)
         values.append(line[np.isfinite(line)])
+        if tolerance is not None:
+            floor = line - tolerance
+            ax.fill_between(x, 0, floor, color=COLORS["lost"], alpha=0.07, linewidth=0,
+                            label=f"More than {fmt.count(tolerance * 100)} points below")
+            values.append(floor[np.isfinite(floor)])
+    if alerts is not None:
+        flagged = np.asarray(alerts, dtype=bool)
+        if flagged.any():
+            ax.plot(x[flagged], retention[flagged], linestyle="none", marker="o", markersize=13,
+                    markerfacecolor="none", markeredgecolor=COLORS["lost"], markeredgewidth=2,
+                    label="Alert")
     finite = np.concatenate(values) if values else np.array([])
     low = float(finite.min()) if finite.size else 0.0
     high = float(finite.max()) if finite.size else 1.0
@@ -445,7 +462,8 @@ def retention_trend_figure(table, benchmark: Any = None, benchmark_label: str = 
     step = max(1, math.ceil(len(labels) / 12))  # at most about 12 labels on the axis
     ax.set_xticks(x[::step], labels[::step])
     ax.set_xlim(-0.4, max(len(labels) - 0.6, 0.6))
-    figure.legend(loc="upper right", bbox_to_anchor=(0.98, 1.0), ncol=2, frameon=False, fontsize=9)
+    figure.legend(loc="upper right", bbox_to_anchor=(0.98, 1.0), ncol=4, frameon=False, fontsize=9,
+                  handlelength=1.6, columnspacing=1.2)
     return figure
 
 

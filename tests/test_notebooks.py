@@ -9,13 +9,14 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "widgets").glob("*.ipynb"))
+NOTEBOOK_DIR = pathlib.Path(__file__).parent.parent / "widgets"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 def test_there_are_notebooks():
     names = {path.stem for path in NOTEBOOKS}
-    assert {"retention_calculator", "what_if"} <= names
+    assert names == {"app", "retention_calculator", "what_if", "from_data"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -34,3 +35,12 @@ def test_notebook_runs_and_shows_a_widget(path):
                      if model["model_name"] == "HTMLModel")
     assert any(f'class="{name}"' in texts for name in ("rxl-card", "rxl-summary", "rxl-table"))
     assert 'role="alert"' not in texts
+
+
+def test_committed_notebooks_are_the_ones_the_app_writes():
+    from retention_xl.widgets.app import NOTEBOOKS as APP_NOTEBOOKS, notebook_json
+
+    assert {path.name for path in NOTEBOOKS} == set(APP_NOTEBOOKS)
+    for name, class_name in APP_NOTEBOOKS.items():
+        path = NOTEBOOK_DIR / name
+        assert path.read_text(encoding="utf-8") == notebook_json(class_name), name

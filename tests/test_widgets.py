@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 pytest.importorskip("ipywidgets")
@@ -158,3 +160,84 @@ def test_period_name_reaches_summary_and_chart():
     assert "over 24 months" in what_if.summary_text()
     assert what_if.chart.ax_profit.get_title(loc="left") == "Profit per month"
     assert len(what_if.chart.lines["customers_baseline"].get_xdata()) == 24
+
+
+# --- from data ------------------------------------------------------------------------------
+
+from retention_xl.widgets import App, FromData  # noqa: E402
+from retention_xl.widgets.from_data import EXAMPLE_PATH  # noqa: E402
+from retention_xl.workbook import read_periods  # noqa: E402
+
+HEADER = "Period,Customers at start,Customers at end,New customers\n"
+
+
+def test_from_data_shows_the_core_period_table_and_alert():
+    view = FromData()
+    expected = rx.period_table(
+        read_periods(EXAMPLE_PATH),
+        period="period", periods_per_year=4, industry="Telecommunications")
+    assert view.table["retention"].tolist() == pytest.approx(expected["retention"].tolist())
+    assert view.table["alert"].tolist() == expected["alert"].tolist()
+    assert view.alert_text().startswith("Alert: retention was more than 5 points below the "
+                                        "Telecommunications benchmark (78.0% a year)")
+    assert "(alert at 2025Q1)" in view.alert_text()
+    table = text_of(view.table_html.value)
+    assert "2024Q1 1,000 1,030 90 60 94.0% 6.0% 78.1% +0.1 points" in table
+    assert bytes(view.image.value).startswith(PNG_HEADER)
+
+
+def test_from_data_follows_industry_and_tolerance(tmp_path):
+    view = FromData()
+    image = bytes(view.image.value)
+    view.industry.value = "Retail"  # 63%: the example is well above it
+    assert view.alert_text().startswith("No alert") and "Retail benchmark (63.0% a year)" in view.alert_text()
+    assert bytes(view.image.value) != image
+    view.industry.value = "Telecommunications"
+    view.tolerance.value = 10
+    assert view.alert_text().startswith("No alert: retention was never more than 10 points")
+
+
+def test_from_data_loads_a_csv_by_path_and_by_upload(tmp_path):
+    csv = tmp_path / "shop.csv"
+    csv.write_text(HEADER + "Jan,200,210,30\nFeb,210,205,10\nMar,205,215,20\n")
+    view = FromData()
+    view.periods.value = "months"
+    view.path.value = str(csv)
+    view.load_button.click()
+    assert view.problem() == ""
+    assert list(view.table.index) == ["Jan", "Feb", "Mar"]
+    assert view.table["retention"].round(4).tolist() == [0.9, 0.9286, 0.9512]
+    assert "shop.csv" in text_of(view.source.value)
+    upload = FromData()
+    upload.upload.value = ({"name": "shop.csv", "type": "text/csv", "size": csv.stat().st_size,
+                            "content": memoryview(csv.read_bytes()),
+                            "last_modified": datetime.datetime(2025, 1, 1)},)
+    assert list(upload.table.index) == ["Jan", "Feb", "Mar"]
+    assert csv.read_text().startswith(HEADER)  # only read, never written
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("missing.csv", None, "There is no file at"),
+    ("bad.csv", HEADER + "Q1,100,20,25\n", "new customers (25) cannot exceed customers at end (20)"),
+    ("bad.csv", HEADER + "Q1,x,20,2\n", "line 2, Customers at start"),
+    ("other.csv", "a,b\n1,2\n", "the header must start with Period"),
+    ("fake.xlsx", "not a zip", "is not an Excel workbook"),
+    ("notes.txt", "hello", "neither an Excel workbook"),
+    ("empty.csv", HEADER, "no filled rows"),
+])
+def test_bad_files_give_a_message_not_a_traceback(tmp_path, name, content, expected):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    view = FromData()
+    before = view.table
+    assert view.load(path) is False
+    assert expected in view.problem()
+    assert view.table is before  # the last good table stays on screen
+
+
+def test_app_holds_the_three_widgets():
+    app = App()
+    assert [type(child) for child in app.tabs.children] == [
+        type(app.calculator), type(app.what_if), type(app.from_data)]
+    assert app.calculator.readouts()["Retention"] == "92.5%"

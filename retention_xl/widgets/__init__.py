@@ -10,7 +10,9 @@ them as a code-free web page with Voila. This face imports ipywidgets and
 matplotlib; ``import retention_xl`` alone does not.
 """
 
+from .app import App
 from .calculator import RetentionCalculator
+from .from_data import FromData
 from .whatif import WhatIf
 
-__all__ = ["RetentionCalculator", "WhatIf"]
+__all__ = ["App", "RetentionCalculator", "WhatIf", "FromData"]

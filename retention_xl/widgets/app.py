@@ -1,0 +1,237 @@
+"""The code-free app: the three widgets in tabs, served by Voila on this computer.
+
+``retention-xl app`` (what ``make run`` does) starts Voila on 127.0.0.1 on a free
+port, serving the notebooks of ``widgets/``, and prints the address of the app.
+Closed browser tabs do not keep their kernels for ever (idle kernels are
+culled), and Ctrl+C stops Voila and every kernel it started.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import ipywidgets as widgets
+
+from .calculator import RetentionCalculator
+from .from_data import FromData
+from .whatif import WhatIf
+
+__all__ = ["App", "NOTEBOOKS", "write_notebooks", "free_port", "VoilaServer", "main"]
+
+#: The notebooks the app serves: file name -> the widget class it shows.
+#: They only import and display (``widgets/*.ipynb`` are these, written by
+#: :func:`write_notebooks`).
+NOTEBOOKS = {
+    "app.ipynb": "App",
+    "retention_calculator.ipynb": "RetentionCalculator",
+    "what_if.ipynb": "WhatIf",
+    "from_data.ipynb": "FromData",
+}
+APP_NOTEBOOK = "app.ipynb"
+
+#: A kernel whose page was closed is stopped after this long without activity.
+CULL_IDLE_SECONDS = 900
+CULL_INTERVAL_SECONDS = 60
+
+
+class App(widgets.VBox):
+    """The retention calculator, the what-if explorer and the data view, in three tabs.
+
+    Examples
+    --------
+    In a notebook::
+
+        from retention_xl.widgets import App
+        App()
+
+    >>> app = App()
+    >>> [app.tabs.get_title(i) for i in range(3)]
+    ['Retention calculator', 'What is better retention worth?', 'From your data']
+    """
+
+    def __init__(self):
+        self.calculator = RetentionCalculator()
+        self.what_if = WhatIf()
+        self.from_data = FromData()
+        self.tabs = widgets.Tab(children=[self.calculator, self.what_if, self.from_data],
+                                titles=["Retention calculator", "What is better retention worth?",
+                                        "From your data"])
+        super().__init__([self.tabs])
+
+
+def notebook_json(class_name: str) -> str:
+    """The text of a notebook that shows one widget class and nothing else."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    notebook = new_notebook(cells=[new_code_cell(
+        f"from retention_xl.widgets import {class_name}\n{class_name}()")])
+    notebook.cells[0].id = class_name.lower()  # a fixed id: rewriting gives the same file
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    return nbformat.writes(notebook) + "\n"
+
+
+def write_notebooks(folder) -> pathlib.Path:
+    """Write the app's notebooks into ``folder`` (created if needed); return it."""
+    folder = pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, class_name in NOTEBOOKS.items():
+        (folder / name).write_text(notebook_json(class_name), encoding="utf-8")
+    return folder
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now (the system picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process started by ``pid``, children first then theirs (Linux /proc)."""
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        for task in pathlib.Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                if child not in found:
+                    found.append(child)
+                    queue.append(child)
+    return found
+
+
+class VoilaServer:
+    """Voila serving a folder of notebooks on 127.0.0.1, started and stopped cleanly.
+
+    Parameters
+    ----------
+    folder : path
+        The notebooks to serve.
+    port : int, optional
+        Default: a free port.
+    """
+
+    def __init__(self, folder, port: int | None = None):
+        self.folder = pathlib.Path(folder)
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, notebook: str = APP_NOTEBOOK) -> str:
+        """Address of one notebook's page."""
+        return f"{self.base_url}/voila/render/{notebook}"
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "voila", str(self.folder), "--no-browser",
+                f"--port={self.port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
+                f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+                f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+                "--MappingKernelManager.cull_connected=False"]
+
+    def start(self, timeout: float = 60, quiet: bool = True) -> "VoilaServer":
+        """Start Voila and wait until it answers."""
+        output = subprocess.DEVNULL if quiet else None
+        # its own session: Ctrl+C in the terminal reaches this launcher, which stops
+        # Voila in order, instead of hitting Voila and its kernels all at once
+        self.process = subprocess.Popen(self.command(), cwd=self.folder, stdout=output,
+                                        stderr=output, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Voila stopped at start (exit status {self.process.returncode})")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/voila/static/voila.js", timeout=2):
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"Voila did not answer on {self.base_url} within {timeout:.0f} s")
+
+    def stop(self, grace: float = 10) -> None:
+        """SIGTERM, wait, then kill whatever Voila left behind (its kernels), by PID."""
+        if self.process is None:
+            return
+        children = _descendants(self.process.pid)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            except PermissionError:  # pragma: no cover - the PID was reused by someone else
+                pass
+        self.process = None
+
+    def __enter__(self) -> "VoilaServer":
+        return self.start()
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
+
+def _can_open_a_browser() -> bool:
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def main(folder=None, port: int | None = None, open_browser: bool | None = None) -> int:
+    """Serve the app until Ctrl+C; print its address. ``folder``: default ``./widgets``."""
+    if folder is None:
+        here = pathlib.Path.cwd() / "widgets"
+        folder = here if (here / APP_NOTEBOOK).is_file() else write_notebooks(
+            pathlib.Path(tempfile.mkdtemp(prefix="retention_xl_app_")))
+    server = VoilaServer(folder, port)
+    print("Starting the retention_xl app (a few seconds)...", flush=True)
+    stop_requested = False
+
+    def _terminate(_signum, _frame):  # `kill` of the launcher: stop like Ctrl+C
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        server.start()
+        url = server.url()
+        print(f"\n  The app is ready: open {url}\n"
+              f"  (each part on its own: {server.base_url}/ ; only this computer can see it)\n"
+              "  Press Ctrl+C here to stop it.\n", flush=True)
+        if open_browser if open_browser is not None else _can_open_a_browser():
+            import webbrowser
+
+            webbrowser.open(url)
+        while server.process.poll() is None:
+            time.sleep(0.5)
+        print(f"The app stopped by itself (exit status {server.process.returncode}).")
+        return 1
+    except KeyboardInterrupt:
+        stop_requested = True
+        return 0
+    finally:
+        if stop_requested:
+            print("\nStopping the app...", flush=True)
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+        if stop_requested:
+            print("Stopped.", flush=True)
