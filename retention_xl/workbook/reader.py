@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import Problem, RetentionInputError
 from ..rates import retention_rate
-from .safety import check_workbook_file
+from .safety import UnsafeWorkbookError, check_workbook_file
 from .template import DATA_SHEET, INPUT_FIELDS
 
 __all__ = ["read_periods", "PERIOD_COLUMNS"]
@@ -131,8 +131,16 @@ def _openpyxl_grid(path: Path):
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # defusedxml's refusals and broken files alike
+        root = error
+        while root.__cause__ or root.__context__:  # openpyxl wraps the parser's refusal
+            root = root.__cause__ or root.__context__
+        if type(root).__module__.startswith("defusedxml"):
+            raise UnsafeWorkbookError(Problem(
+                "workbook", f"{path.name} cannot be read as a workbook: its XML declares entities "
+                            f"({type(root).__name__})",
+                "refused as a possible XML entity attack (billion laughs)")) from None
         raise RetentionInputError(Problem(
-            "workbook", f"{path.name} cannot be read as a workbook ({type(error).__name__}: {error})",
+            "workbook", f"{path.name} cannot be read as a workbook ({type(root).__name__}: {root})",
             "open it in your spreadsheet and save it again as .xlsx")) from None
     try:
         if DATA_SHEET not in workbook.sheetnames:
