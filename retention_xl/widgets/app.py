@@ -64,7 +64,12 @@ class App(widgets.VBox):
         self.tabs = widgets.Tab(children=[self.calculator, self.what_if, self.from_data],
                                 titles=["Retention calculator", "What is better retention worth?",
                                         "From your data"])
-        super().__init__([self.tabs])
+        self.tabs.add_class("rxl-app")
+        # whole tab titles: ipywidgets cuts them at a fixed width by default
+        style = widgets.HTML("<style>.rxl-app .lm-TabBar-tab { flex: 0 0 auto !important; "
+                             "max-width: none !important; min-width: 0 !important; "
+                             "padding: 0 18px !important; font-size: 14px; }</style>")
+        super().__init__([style, self.tabs])
 
 
 def notebook_json(class_name: str) -> str:

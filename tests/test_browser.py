@@ -1,0 +1,118 @@
+"""The app in a real browser: Voila on 127.0.0.1, Debian's Chromium driven by Playwright.
+
+One Voila start serves the app notebook. The test types into the labelled
+boxes and reads the page, steps the uplift slider with the keyboard and waits
+for the chart and summary to change, then saves the screenshots the README
+shows (docs/images/app_*.png).
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from conftest import require_program
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = pathlib.Path(__file__).parent.parent
+IMAGES = ROOT / "docs" / "images"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def app_page():
+    chromium = require_program("chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from retention_xl.widgets.app import VoilaServer, _descendants
+
+    server = VoilaServer(ROOT / "widgets").start(timeout=90)
+    voila_pid = server.process.pid
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                                 args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1100, "height": 1250})
+                page.set_default_timeout(60_000)
+                page.goto(server.url(), wait_until="load")
+                sync_api.expect(page.get_by_text("Retention calculator").first).to_be_visible()
+                yield page, sync_api.expect
+            finally:
+                browser.close()
+    finally:
+        kernels = _descendants(voila_pid)
+        server.stop()
+    # nothing left running: Voila and the kernels it started are gone
+    for pid in [voila_pid, *kernels]:
+        assert not pathlib.Path(f"/proc/{pid}").exists() or \
+            "Z" in pathlib.Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+def _type(page, label: str, number: int) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(number))
+    box.press("Enter")
+
+
+def _wait_for_new_src(page, image, old_src: str) -> str:
+    """Wait until the chart image shows a new frame, then until it stops changing."""
+    handle = image.element_handle()
+    page.wait_for_function("([img, old]) => img.src !== old", arg=[handle, old_src])
+    src = image.get_attribute("src")
+    while True:  # a late frame would make the next step flaky: wait for the last one
+        page.wait_for_timeout(400)
+        now = image.get_attribute("src")
+        if now == src:
+            return src
+        src = now
+
+
+def test_calculator_reads_what_was_typed(app_page):
+    page, expect = app_page
+    calculator = page.locator(".widget-tab-contents, .lm-TabPanel-stackedPanel").first
+    _type(page, "Customers at start of period", 200)
+    _type(page, "Customers at end (new included)", 150)
+    _type(page, "New customers during period", 30)
+    expect(page.get_by_text("60.0%").first).to_be_visible()  # (150 - 30) / 200
+    # typed one at a time: start 107 with end 150 and 30 new is impossible for a moment
+    _type(page, "Customers at start of period", 107)
+    expect(page.get_by_role("alert").first).to_contain_text("more than customers at start")
+    _type(page, "Customers at end (new included)", 120)
+    _type(page, "New customers during period", 21)
+    expect(page.get_by_text("92.5%").first).to_be_visible()
+    expect(page.get_by_text("7.5%").first).to_be_visible()
+    assert page.get_by_label("Customers at start of period", exact=True).input_value() == "107"
+    expect(calculator.get_by_role("alert")).to_have_count(0)
+    page.wait_for_timeout(500)
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(IMAGES / "app_calculator.png"), full_page=True)
+
+
+def test_uplift_arrow_key_changes_chart_and_summary(app_page):
+    page, expect = app_page
+    page.get_by_role("tab", name="What is better retention worth?").click()
+    summary = page.locator(".rxl-summary").first
+    expect(summary).to_contain_text("+5 points of retention")
+    chart = page.locator(".widget-image:visible").first
+    before_src = chart.get_attribute("src")
+    before_text = summary.inner_text()
+    row = page.locator(".widget-hbox").filter(has=page.get_by_label("Retention uplift, points"))
+    row.locator(".noUi-handle").focus()
+    page.keyboard.press("ArrowRight")
+    expect(summary).to_contain_text("+5.5 points of retention")
+    _wait_for_new_src(page, chart, before_src)
+    assert summary.inner_text() != before_text
+    assert page.get_by_label("Retention uplift, points").input_value() == "5.5"
+    page.screenshot(path=str(IMAGES / "app_what_if.png"), full_page=True)
+
+
+def test_from_data_shows_the_example_and_its_alert(app_page):
+    page, expect = app_page
+    page.get_by_role("tab", name="From your data").click()
+    expect(page.get_by_text("Alert:").first).to_be_visible()
+    expect(page.locator("table.rxl-table")).to_contain_text("2025Q1")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(IMAGES / "app_from_data.png"), full_page=True)
