@@ -8,6 +8,8 @@ the ``retention-xl`` command line. Importing it loads only numpy and pandas.
 from .benchmarks import (benchmark_alert, benchmark_for, industry_benchmarks,
                          subscription_churn_benchmarks)
 from .errors import Problem, RetentionInputError
+from .logs import (analyse_log, cohort_counts, cohort_matrix, counts_from_log, log_counts_sql,
+                   purchase_metrics, read_log)
 from .periods import churn_averages, period_table
 from .projection import ProjectionResult, project_profit
 from .rates import (average_churn, churn_rate, convert_churn, convert_retention,
@@ -37,4 +39,11 @@ __all__ = [
     "benchmark_for",
     "subscription_churn_benchmarks",
     "benchmark_alert",
+    "read_log",
+    "counts_from_log",
+    "cohort_matrix",
+    "cohort_counts",
+    "analyse_log",
+    "purchase_metrics",
+    "log_counts_sql",
 ]
