@@ -211,8 +211,9 @@ def subscription_churn_benchmarks() -> pd.DataFrame:
 # --------------------------------------------------------------------------- the alert rule
 def quarter_window(periods_per_year: float) -> int:
     """How many periods make the "quarter" of the alert rule: 1 for quarters or longer
-    periods, 3 for months, 13 for weeks, round(periods_per_year / 4) in general."""
-    return max(1, int(round(periods_per_year / 4.0)))
+    periods, 3 for months, 13 for weeks, periods_per_year / 4 rounded half up in general."""
+    # halves round up, as Excel's ROUND does in the template (Python's round() goes to even)
+    return max(1, int(math.floor(periods_per_year / 4.0 + 0.5)))
 
 
 def _trailing_product(values: np.ndarray, window: int) -> np.ndarray:
