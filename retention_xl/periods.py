@@ -22,7 +22,7 @@ from .errors import Problem, RetentionInputError
 from .rates import AVERAGE_METHODS, average_churn, retention_rate
 from .validation import FRACTION, prepare
 
-__all__ = ["period_table", "churn_averages", "PERIOD_TABLE_COLUMNS"]
+__all__ = ["period_table", "churn_averages", "retention_trend", "PERIOD_TABLE_COLUMNS"]
 
 #: Columns of :func:`period_table` without a benchmark; with one, BENCHMARK_TABLE_COLUMNS follow.
 PERIOD_TABLE_COLUMNS = ("start", "end", "new", "lost", "retention", "churn", "change_vs_previous",
@@ -225,17 +225,37 @@ def period_table(frame: Any, start: str = "start", end: str = "end", new: str = 
     out["retention"] = retention.to_numpy()
     out["churn"] = 1.0 - out["retention"].to_numpy()
 
+    trend = retention_trend(out["retention"], periods_per_year, benchmark, industry=industry,
+                            tolerance=tolerance, table=table)
+    return pd.concat([out, trend], axis=1)
+
+
+def retention_trend(retention: pd.Series, periods_per_year: float | None = None,
+                    benchmark: float | None = None, industry: str | None = None,
+                    tolerance: float = DEFAULT_TOLERANCE, table: Any = None) -> pd.DataFrame:
+    """The columns of :func:`period_table` that follow from the retention series alone.
+
+    For a retention series from anywhere (:func:`period_table`, or the exact
+    retention of :func:`retention_xl.counts_from_log`, which may hold NaN for
+    periods without customers at start): ``change_vs_previous``,
+    ``change_vs_year_ago``, ``annualised_retention`` and, with a benchmark or
+    industry, ``benchmark, compared_retention, gap_to_benchmark,
+    below_benchmark, alert``. Arguments as for :func:`period_table`; the index
+    of ``retention`` plays the part of the period column.
+    """
+    index = retention.index
+    out = pd.DataFrame(index=index)
     periods = _as_periods(index)
     if periods_per_year is None:
         periods_per_year = _ppy_of(periods)
     else:
         periods_per_year = _check_ppy(periods_per_year)
-    laid, where = _aligned(out["retention"], periods)
+    values = retention.to_numpy(dtype=float)
+    laid, where = _aligned(pd.Series(values, index=index), periods)
     out["change_vs_previous"] = _shifted_change(laid, where, 1)
     year_lag = periods_per_year if periods_per_year and float(periods_per_year).is_integer() else 0
     out["change_vs_year_ago"] = _shifted_change(laid, where, int(year_lag))
-    out["annualised_retention"] = (np.power(out["retention"].to_numpy(), periods_per_year)
-                                   if periods_per_year else np.nan)
+    out["annualised_retention"] = np.power(values, periods_per_year) if periods_per_year else np.nan
 
     if benchmark is not None or industry is not None:
         if benchmark is not None and industry is not None:

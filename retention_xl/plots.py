@@ -37,6 +37,8 @@ __all__ = [
     "projection_figure",
     "retention_trend_figure",
     "figure_png",
+    "log_activity_figure",
+    "cohort_heatmap_figure",
 ]
 
 #: One palette for every chart: kept customers green, lost red, new blue;
@@ -479,3 +481,124 @@ def figure_png(figure: Figure, dpi: float | None = None) -> bytes:
     figure.savefig(buffer, format="png", dpi=dpi or figure.dpi, facecolor=figure.get_facecolor(),
                    pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- purchase logs
+def _period_labels(index, limit: int = 12) -> tuple[np.ndarray, list[str], int]:
+    labels = [str(p) for p in index]
+    step = max(1, math.ceil(len(labels) / limit))
+    return np.arange(len(labels), dtype=float), labels, step
+
+
+def log_activity_figure(counts, title: str = "Active customers and exact retention") -> Figure:
+    """Active customers per period split into retained, new and reactivated, with the exact
+    retention (retained / start) as a line on the right axis.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        The result of :func:`retention_xl.counts_from_log` (columns ``retained``,
+        ``new``, ``reactivated``, ``retention``), indexed by period.
+    title : str, optional
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import retention_xl as rx
+    >>> log = pd.DataFrame({"customer_id": [1, 2, 1, 3, 2],
+    ...                     "date": pd.to_datetime(["2024-01-05", "2024-01-09", "2024-02-01",
+    ...                                             "2024-02-03", "2024-03-01"])})
+    >>> figure = log_activity_figure(rx.counts_from_log(log))
+    >>> [t.get_text() for t in figure.legends[0].get_texts()]
+    ['Retained', 'New', 'Reactivated', 'Retention (right)']
+    """
+    figure = _new_figure(7.5, 3.6)
+    figure.subplots_adjust(left=0.09, right=0.91, top=0.8, bottom=0.12)
+    ax = figure.add_subplot()
+    _style(ax)
+    _title(ax, title)
+    x, labels, step = _period_labels(counts.index, limit=9)
+    bottom = np.zeros(len(x))
+    handles = []
+    for column, label, color in (("retained", "Retained", COLORS["kept"]), ("new", "New", COLORS["new"]),
+                                 ("reactivated", "Reactivated", COLORS["benchmark"])):
+        values = counts[column].to_numpy(dtype=float)
+        handles.append(ax.bar(x, values, bottom=bottom, width=0.75, color=color, label=label,
+                              linewidth=0))
+        bottom += values
+    ax.yaxis.set_major_formatter(FuncFormatter(_short_count))
+    ax.set_ylim(0, max(float(bottom.max()) if len(bottom) else 1.0, 1.0) * 1.08)
+    right = ax.twinx()
+    right.set_facecolor("none")
+    for side in ("top", "left", "bottom"):
+        right.spines[side].set_visible(False)
+    right.spines["right"].set_color(COLORS["grid"])
+    right.tick_params(length=0, labelsize=9)
+    (line,) = right.plot(x, counts["retention"].to_numpy(dtype=float), color=COLORS["text"],
+                         linewidth=2, marker="o", markersize=3.5, label="Retention (right)")
+    right.set_ylim(0, 1.02)
+    right.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xticks(x[::step], labels[::step])
+    ax.set_xlim(-0.6, max(len(x) - 0.4, 0.6))
+    figure.legend(handles=handles + [line], loc="upper right", bbox_to_anchor=(0.98, 1.0), ncol=4,
+                  frameon=False, fontsize=9, handlelength=1.4, columnspacing=1.2)
+    return figure
+
+
+def cohort_heatmap_figure(matrix, title: str = "Share of each cohort still buying",
+                          annotate: bool | None = None) -> Figure:
+    """The cohort matrix as a heat map: one row per first-purchase cohort, one column per
+    period since the first purchase, darker where more of the cohort is still buying.
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        The result of :func:`retention_xl.cohort_matrix` (shares, NaN where not
+        yet observed: left blank).
+    title : str, optional
+    annotate : bool, optional
+        Write the percentage in each cell. Default: when the matrix is at most
+        24 x 24.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import retention_xl as rx
+    >>> log = pd.DataFrame({"customer_id": [1, 2, 1, 3, 2],
+    ...                     "date": pd.to_datetime(["2024-01-05", "2024-01-09", "2024-02-01",
+    ...                                             "2024-02-03", "2024-03-01"])})
+    >>> figure = cohort_heatmap_figure(rx.cohort_matrix(log))
+    >>> figure.axes[0].get_ylabel()
+    'First purchase'
+    """
+    from matplotlib.colors import LinearSegmentedColormap
+
+    values = matrix.to_numpy(dtype=float)
+    rows, columns = values.shape
+    if annotate is None:
+        annotate = rows <= 24 and columns <= 24
+    height = min(2.0 + 0.28 * rows, 9.0)
+    figure = _new_figure(7.5, height)
+    figure.subplots_adjust(left=0.13, right=0.97, top=1 - 0.75 / height, bottom=0.65 / height)
+    ax = figure.add_subplot()
+    _title(ax, title)
+    colors = LinearSegmentedColormap.from_list(
+        "retention", ["#f4f8fb", COLORS["new"], "#0b3a63"]).with_extremes(bad="white")
+    ax.imshow(np.ma.masked_invalid(values), cmap=colors, vmin=0.0, vmax=1.0, aspect="auto",
+              interpolation="nearest")
+    for side in ax.spines.values():
+        side.set_visible(False)
+    ax.tick_params(length=0, labelsize=8)
+    ys, ylabels, ystep = _period_labels(matrix.index, limit=24)
+    ax.set_yticks(ys[::ystep], ylabels[::ystep])
+    xs = np.arange(columns)
+    xstep = max(1, math.ceil(columns / 18))
+    ax.set_xticks(xs[::xstep], [str(c) for c in matrix.columns][::xstep])
+    ax.set_xlabel("Periods since first purchase", fontsize=9, color=COLORS["muted"])
+    ax.set_ylabel("First purchase", fontsize=9, color=COLORS["muted"])
+    if annotate:
+        for (r, c), value in np.ndenumerate(values):
+            if np.isfinite(value):
+                ax.text(c, r, f"{value * 100:.0f}", ha="center", va="center", fontsize=7,
+                        color="white" if value > 0.55 else COLORS["text"])
+    return figure
