@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "retention_xl.commands.excel",
     "retention_xl.commands.workbook",
     "retention_xl.commands.widgets",
+    "retention_xl.commands.logs",
 ]
 
 EXIT_USER_ERROR = 2
