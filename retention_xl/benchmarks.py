@@ -58,9 +58,16 @@ PERIODS_PER_YEAR = Range(low=0.0, low_inclusive=False,
 # --------------------------------------------------------------------------- the tables
 @functools.lru_cache(maxsize=None)
 def _package_csv(name: str) -> pd.DataFrame:
-    with resources.files("retention_xl").joinpath("data", name).open("rb") as handle:
-        return pd.read_csv(handle, dtype={"year": "Int64"}, keep_default_na=False,
-                           na_values={"year": [""]})
+    try:
+        with resources.files("retention_xl").joinpath("data").joinpath(name).open("rb") as handle:
+            return pd.read_csv(handle, dtype={"year": "Int64"}, keep_default_na=False,
+                               na_values={"year": [""]})
+    except (OSError, TypeError, AttributeError, ModuleNotFoundError):
+        # xlwings Lite runs the modules embedded in main.py, without the package's data files
+        raise RetentionInputError(Problem(
+            "industry", "the shipped benchmark table is not available here (retention_xl runs "
+                        "without its data files, as in xlwings Lite)",
+            "give the benchmark as a number, e.g. 0.78 for 78%, or your own table")) from None
 
 
 def _normal(name: Any) -> str:

@@ -345,3 +345,10 @@ def test_sql_query_gives_the_same_counts_on_duckdb(period):
         got = result[["start_customers", "retained", "new_customers", "reactivated", "end_customers"]]
         assert got.to_numpy().tolist() == counts[COUNTS].to_numpy().tolist(), (period, seed)
         np.testing.assert_allclose(result["retention"].astype(float), counts["retention"])
+
+
+def test_readme_shows_the_query_the_code_writes():
+    import pathlib
+
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "```sql\n" + rx.log_counts_sql() + "\n```" in readme

@@ -15,9 +15,12 @@ them into a VBA wrapper.
 
 from xlwings import arg, func
 
+import numpy as np
+
 import retention_xl as rx
 from retention_xl.excel import CATEGORY
-from retention_xl.excel.cells import call_once, evaluate, read_cells, read_choice
+from retention_xl.excel.cells import (CELL_ERRORS, call_once, evaluate, message, number_from_text,
+                                      read_cells, read_choice)
 
 # A range argument: always a list of rows (a single cell is [[x]]), error cells as "#N/A" text.
 RANGE = {"ndim": 2, "err_to_str": True}
@@ -156,3 +159,149 @@ def PROFIT_PROJECTION(customers, retention_rate, new_customers, margin, periods=
         return result
     return [list(PROJECTION_HEADER)] + result.table.reset_index().to_numpy(dtype=float).tolist()
 
+
+
+# --------------------------------------------------------------------------- several periods, logs
+#: Header of the PERIOD_TABLE spill, one label per column of :func:`retention_xl.period_table`.
+PERIOD_TABLE_HEADER = {
+    "start": "Customers at start", "end": "Customers at end", "new": "New customers",
+    "lost": "Lost customers", "retention": "Retention", "churn": "Churn",
+    "change_vs_previous": "Change vs previous period", "change_vs_year_ago": "Change vs a year ago",
+    "annualised_retention": "Retention per year", "benchmark": "Benchmark (yearly)",
+    "compared_retention": "Quarter, per year", "gap_to_benchmark": "Gap to benchmark",
+    "below_benchmark": "Too far below", "alert": "Alert (two quarters)",
+}
+
+#: Excel's day 0 (1900 date system; Excel's phantom 29 Feb 1900 is absorbed by starting on the 30th).
+_EXCEL_EPOCH = "1899-12-30"
+
+
+def _table_cells(table):
+    """A DataFrame as rows for a spill: NaN as an empty cell, numbers as float, flags as TRUE/FALSE."""
+    import math
+
+    rows = []
+    for row in table.itertuples(index=False):
+        cells = []
+        for value in row:
+            if isinstance(value, (bool, np.bool_)):
+                cells.append(bool(value))
+            elif value is None or (isinstance(value, float) and math.isnan(value)):
+                cells.append("")
+            else:
+                cells.append(float(value))
+        rows.append(cells)
+    return rows
+
+
+def _first_problem(cells_list):
+    for cells in cells_list:
+        if cells.problems:
+            problem = cells.problems[0]
+            where = f" in row {problem.position[0] + 1}" if problem.position else ""
+            return message(problem, where)
+    return None
+
+
+def _core_message(error):
+    problem = error.problems[0]
+    where = f" in row {problem.label}" if problem.position is not None and problem.label is not None else ""
+    return message(problem, where)
+
+
+@func(category=CATEGORY)
+@arg("start_customers", doc="Customers at the start of each period: a column, one period per row, oldest first.", **RANGE)
+@arg("end_customers", doc="Customers at the end of each period, new customers included (a column).", **RANGE)
+@arg("new_customers", doc="New customers won in each period and still there at its end (a column).", **RANGE)
+@arg("periods_per_year", doc="Optional. 4 for quarters, 12 for months, 1 for years: adds the change vs a year ago and the retention per year.", **CELL)
+@arg("benchmark", doc='Optional. A yearly benchmark (78%) or an industry name ("Retail"): adds the comparison and the two-quarters alert.', **CELL)
+@arg("tolerance", doc="Optional. How far below the benchmark is too far. Default 5% (five points).", **CELL)
+def PERIOD_TABLE(start_customers, end_customers, new_customers, periods_per_year=None, benchmark=None,
+                 tolerance=0.05):
+    """Retention period by period: lost, retention, churn, changes, retention per year and the benchmark alert. Spills a table with a header row, one row per period."""
+    import pandas as pd
+
+    columns = [read_cells(start_customers, "start"), read_cells(end_customers, "end"),
+               read_cells(new_customers, "new")]
+    bad = _first_problem(columns)
+    if bad:
+        return bad
+    values = [cells.values.ravel() for cells in columns]
+    if len({len(v) for v in values}) != 1:
+        sizes = ", ".join(f"{len(v)}" for v in values)
+        return message(rx.Problem("input", f"the three columns must have the same number of rows (got {sizes})"))
+    ppy = read_cells(periods_per_year, "periods_per_year", None)
+    tol = read_cells(tolerance, "tolerance", 0.05)
+    bad = _first_problem([ppy, tol])
+    if bad:
+        return bad
+    options = {"periods_per_year": None if ppy.values[()] is None else ppy.values[()],
+               "tolerance": tol.values[()]}
+    choice = read_choice(benchmark, None)
+    if isinstance(choice, str) and choice.strip() in CELL_ERRORS:
+        return message(rx.Problem("benchmark", f"benchmark comes from a cell showing {choice.strip()}",
+                                  "fix that cell first", choice.strip()))
+    if isinstance(choice, str) and number_from_text(choice) is None:
+        options["industry"] = choice
+    elif choice is not None:
+        options["benchmark"] = number_from_text(choice) if isinstance(choice, str) else choice
+    frame = pd.DataFrame({"start": values[0], "end": values[1], "new": values[2]},
+                         index=pd.RangeIndex(1, len(values[0]) + 1))
+    try:
+        table = rx.period_table(frame, **options)
+    except rx.RetentionInputError as error:
+        return _core_message(error)
+    return [[PERIOD_TABLE_HEADER[c] for c in table.columns]] + _table_cells(table)
+
+
+@func(category=CATEGORY)
+@arg("customer_ids", doc="The customer of each purchase: a column of ids (numbers or text), one purchase per row.", **RANGE)
+@arg("purchase_dates", doc="The date of each purchase (a column of dates, the same length).", **RANGE)
+@arg("period", doc='Optional. "month" (default), "day", "week", "quarter" or "year".', **CELL)
+@arg("exclude_invalid", doc="Optional. TRUE leaves out rows without an id or a readable date; default FALSE: such rows are an error.", **CELL)
+def COHORT_MATRIX(customer_ids, purchase_dates, period="month", exclude_invalid=False):
+    """Share of each group of customers (by period of first purchase) buying again 0, 1, 2... periods later. Spills a table: cohort, customers, then one column per period. Counts customers exactly."""
+    import pandas as pd
+
+    ids = [cell for row in customer_ids for cell in row]
+    dates = [cell for row in purchase_dates for cell in row]
+    if len(ids) != len(dates):
+        return message(rx.Problem("input", f"the two columns must have the same number of rows "
+                                           f"(got {len(ids)} and {len(dates)})"))
+    for name, cells in (("customer id", ids), ("purchase date", dates)):
+        for row, cell in enumerate(cells, start=1):
+            if isinstance(cell, str) and cell.strip() in CELL_ERRORS:
+                return message(rx.Problem(name, f"{name} comes from a cell showing {cell.strip()}",
+                                          "fix that cell first", cell.strip()), f" in row {row}")
+
+    def blank(cell):
+        return cell is None or (isinstance(cell, str) and not cell.strip())
+
+    def as_date(cell):  # an Excel date serial number (Lite may send dates as numbers)
+        if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+            return pd.Timestamp(_EXCEL_EPOCH) + pd.Timedelta(days=float(cell))
+        return cell
+
+    rows = [(i, c, as_date(d)) for i, (c, d) in enumerate(zip(ids, dates), start=1)
+            if not (blank(c) and blank(d))]  # the empty rows at the bottom of a range
+    if not rows:
+        return message(rx.Problem("input", "the ranges hold no purchases"))
+    frame = pd.DataFrame({"customer_id": pd.Series([c for _, c, _ in rows], dtype=object),
+                          "date": pd.Series([d for _, _, d in rows], dtype=object)})
+    frame.index = pd.Index([i for i, _, _ in rows])
+    flag = exclude_invalid is True or (isinstance(exclude_invalid, str) and
+                                       exclude_invalid.strip().lower() in ("true", "yes")) \
+        or (isinstance(exclude_invalid, (int, float)) and exclude_invalid == 1)
+    try:
+        analysis = rx.analyse_log(frame, period=read_choice(period, "month"), exclude_invalid=flag)
+    except rx.RetentionInputError as error:
+        return message(error.problems[0])
+    except ImportError:
+        return message(rx.Problem("input", "COHORT_MATRIX needs the pyarrow package",
+                                  "add pyarrow to requirements.txt"))
+    shares = analysis.cohort_matrix
+    header = ["Cohort", "Customers"] + [float(c) for c in shares.columns]
+    body = _table_cells(shares)
+    sizes = analysis.cohort_counts[0].to_numpy()
+    return [header] + [[str(label), float(size)] + row
+                       for label, size, row in zip(shares.index, sizes, body)]
