@@ -54,22 +54,31 @@ def _log(args) -> int:
         # said before the long work, not after it
         raise rx.RetentionInputError(rx.Problem(
             "output", f"{output} already exists", "choose another name, or ask to overwrite it (--force)"))
-    log = rx.read_log(args.log, args.customer, args.date, args.amount, exclude_invalid=args.exclude_invalid)
-    with _progress(log.rows, "counting") as bar:
-        analysis = rx.analyse_log(log, period=args.period, progress=bar.update)
-    counts = analysis.counts
-    ppy = PERIODS_PER_YEAR[args.period]
-    if (args.industry or args.benchmark is not None) and ppy is None:
-        raise rx.RetentionInputError(rx.Problem(
-            "period", "daily retention cannot be compared with a yearly benchmark",
-            "count by week, month or quarter (--period month)"))
-    trend = retention_trend(counts["retention"], ppy, benchmark=args.benchmark, industry=args.industry,
-                            tolerance=args.tolerance)
-    table = counts.join(trend)
-    metrics = rx.purchase_metrics(log, amount=args.amount)
-    summary = _summary(args, log, analysis, table, metrics)
-    path = _write_workbook(output, args, table, analysis.cohort_counts, analysis.cohort_matrix,
-                           summary, force=args.force)
+    with _progress(4) as bar:
+        bar.set_description("reading the log")
+        log = rx.read_log(args.log, args.customer, args.date, args.amount,
+                          exclude_invalid=args.exclude_invalid)
+        bar.update(1)
+        bar.set_description("counting customers")
+        analysis = rx.analyse_log(log, period=args.period)
+        counts = analysis.counts
+        ppy = PERIODS_PER_YEAR[args.period]
+        if (args.industry or args.benchmark is not None) and ppy is None:
+            raise rx.RetentionInputError(rx.Problem(
+                "period", "daily retention cannot be compared with a yearly benchmark",
+                "count by week, month or quarter (--period month)"))
+        trend = retention_trend(counts["retention"], ppy, benchmark=args.benchmark,
+                                industry=args.industry, tolerance=args.tolerance)
+        table = counts.join(trend)
+        bar.update(1)
+        bar.set_description("purchase metrics")
+        metrics = rx.purchase_metrics(log, amount=args.amount)
+        summary = _summary(args, log, analysis, table, metrics)
+        bar.update(1)
+        bar.set_description("writing the workbook")
+        path = _write_workbook(output, args, table, analysis.cohort_counts, analysis.cohort_matrix,
+                               summary, force=args.force)
+        bar.update(1)
     for label, value in summary:
         print(f"{label}: {value}")
     print(f"Wrote {path} (Summary, Periods, Cohorts, Charts).")
@@ -77,7 +86,10 @@ def _log(args) -> int:
 
 
 class _NoBar:
-    def update(self, _n):
+    def update(self, _n=1):
+        pass
+
+    def set_description(self, _text):
         pass
 
     def __enter__(self):
@@ -87,14 +99,15 @@ class _NoBar:
         return False
 
 
-def _progress(total: int, what: str):
-    """A tqdm bar on stderr, shown only on a terminal and only for work over half a second."""
+def _progress(steps: int):
+    """A tqdm bar of the steps on stderr, shown only on a terminal and only when the work
+    takes over half a second (a big log); it is cleared when done."""
     try:
         from tqdm import tqdm
     except ImportError:  # pragma: no cover - tqdm comes with the logs extra
         return _NoBar()
-    return tqdm(total=total, desc=what, unit="rows", unit_scale=True, file=sys.stderr, disable=None,
-                delay=0.5, leave=False)
+    return tqdm(total=steps, unit="step", file=sys.stderr, disable=None, delay=0.5, leave=False,
+                ncols=80, bar_format="{desc}{n}/{total} steps {bar} {elapsed}")
 
 
 def _summary(args, log, analysis, table, metrics) -> list[tuple[str, str]]:
