@@ -324,11 +324,9 @@ def test_purchase_metrics_overall_and_per_period():
 
 
 # --------------------------------------------------------------------------- SQL
-duckdb = pytest.importorskip("duckdb")
-
-
 @pytest.mark.parametrize("period", list(logs.PERIODS))
 def test_sql_query_gives_the_same_counts_on_duckdb(period):
+    duckdb = pytest.importorskip("duckdb")
     for seed in range(6):
         rows = random_rows(seed + 100, "str")
         purchases = pd.DataFrame(rows, columns=["client id", "sold_on"]).assign(
