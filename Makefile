@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench workbooks example clean
+.PHONY: run test bench workbooks excel-workbook example clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,5 +33,5 @@ excel-workbook: $(STAMP)
 	$(BIN)/retention-xl excel-workbook workbooks/retention_functions.xlsx --force
 
 # The template workbook: always what the generator produces (a test compares them).
-workbooks: $(STAMP)
+workbooks: $(STAMP) excel-workbook
 	$(BIN)/retention-xl template workbooks/retention_template.xlsx --force

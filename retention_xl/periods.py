@@ -19,7 +19,7 @@ import pandas as pd
 from .benchmarks import (DEFAULT_TOLERANCE, TOLERANCE, _check_ppy, benchmark_comparison,
                          benchmark_for)
 from .errors import Problem, RetentionInputError
-from .rates import AVERAGE_METHODS, average_churn, retention_rate
+from .rates import AVERAGE_METHODS, average_churn, churn_rate, lost_customers, retention_rate
 from .validation import FRACTION, prepare
 
 __all__ = ["period_table", "churn_averages", "retention_trend", "PERIOD_TABLE_COLUMNS"]
@@ -221,9 +221,13 @@ def period_table(frame: Any, start: str = "start", end: str = "end", new: str = 
         retention = pd.Series(retention, index=index)
     start_v, end_v, new_v = (counts[f].to_numpy() for f in ("start", "end", "new"))
     out = pd.DataFrame({"start": start_v, "end": end_v, "new": new_v}, index=index)
-    out["lost"] = start_v - (end_v - new_v)
+    # each number from its one core function (the counts were validated just above)
+    lost = lost_customers(start_v, end_v, new_v)
+    counts_dtype = np.result_type(start_v, end_v, new_v)
+    # whole counts in, whole counts out (the difference of whole numbers is exact)
+    out["lost"] = lost.astype(counts_dtype) if counts_dtype.kind in "iu" else lost
     out["retention"] = retention.to_numpy()
-    out["churn"] = 1.0 - out["retention"].to_numpy()
+    out["churn"] = churn_rate(start_v, end_v, new_v)
 
     trend = retention_trend(out["retention"], periods_per_year, benchmark, industry=industry,
                             tolerance=tolerance, table=table)
