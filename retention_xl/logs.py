@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, RetentionInputError
+from .rates import churn_rate, retention_rate
 from .validation import choice
 
 __all__ = [
@@ -701,13 +702,21 @@ def analyse_log(log: Any, customer: str = "customer_id", date: str = "date", per
     index = cal.index()
     start = np.concatenate([[0], end[:-1]]).astype(np.int64)
     reactivated = end - retained - new
+    # exact retention is the core formula with the retained as "end" and no new customers;
+    # a period with nobody at start (the first, or one after a gap) has none: NaN
+    seen = start > 0
+    retention = np.full(start.shape, np.nan)
+    churn = np.full(start.shape, np.nan)
+    retention[seen] = retention_rate(start[seen], retained[seen], 0)
+    churn[seen] = churn_rate(start[seen], retained[seen], 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        retention = np.where(start > 0, retained / np.maximum(start, 1), np.nan)
-        formula = np.where(start > 0, (end - new) / np.maximum(start, 1), np.nan)
+        # (end - new) / start written out on purpose: with reactivations end - new can exceed
+        # start, which retention_rate rightly refuses; this column shows that over-count
+        formula = np.where(seen, (end - new) / np.maximum(start, 1), np.nan)
     counts = pd.DataFrame({
         "start": start, "retained": retained.astype(np.int64), "new": new.astype(np.int64),
         "reactivated": reactivated.astype(np.int64), "end": end.astype(np.int64),
-        "retention": retention, "lost": start - retained, "churn": 1.0 - retention,
+        "retention": retention, "lost": start - retained, "churn": churn,
         "formula_retention": formula,
     }, index=index)
     sizes = np.nan_to_num(by_age[:, 0])

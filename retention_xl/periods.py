@@ -259,6 +259,8 @@ def retention_trend(retention: pd.Series, periods_per_year: float | None = None,
     out["change_vs_previous"] = _shifted_change(laid, where, 1)
     year_lag = periods_per_year if periods_per_year and float(periods_per_year).is_integer() else 0
     out["change_vs_year_ago"] = _shifted_change(laid, where, int(year_lag))
+    # r ** periods_per_year as convert_retention computes it, but NaN-tolerant: log tables
+    # have NaN retention for periods with no customers at start, which it would refuse
     out["annualised_retention"] = np.power(values, periods_per_year) if periods_per_year else np.nan
 
     if benchmark is not None or industry is not None:
