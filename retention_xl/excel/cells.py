@@ -45,6 +45,7 @@ from typing import Any, Callable
 import numpy as np
 
 from retention_xl.errors import Problem, RetentionInputError
+from retention_xl.typed_text import number_from_text  # noqa: F401  (re-exported for the functions)
 from retention_xl.validation import label_of
 
 #: Marks an argument without a default: a blank cell there is an error.
@@ -59,30 +60,12 @@ CELL_ERRORS = frozenset({
 #: The error values an Office.js function may return (Excel refuses #REF!, #NAME? as output).
 LITE_ERRORS = frozenset({"#DIV/0!", "#VALUE!", "#NUM!", "#N/A"})
 
-# Typed text Excel itself reads as a number: 1200, 1,200, -3.5, .5, 92.5%.
-_NUMBER_TEXT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?%?|[+-]?\.\d+%?")
 _PLAIN_TYPES = {float, int}
 
 
 def in_lite() -> bool:
     """True under xlwings Lite (Pyodide in the browser), False in the classic add-in."""
     return sys.platform == "emscripten"
-
-
-def number_from_text(text: str) -> float | None:
-    """The number a text cell holds as Excel would read it, or None if it is not one.
-
-    >>> number_from_text("1,200"), number_from_text(" 92.5% "), number_from_text("abc")
-    (1200.0, 0.925, None)
-    >>> number_from_text("1,5") is None   # not a thousands group: never guessed
-    True
-    """
-    text = text.strip()
-    if not _NUMBER_TEXT.fullmatch(text):
-        return None
-    if text.endswith("%"):
-        return float(text[:-1].replace(",", "")) / 100
-    return float(text.replace(",", ""))
 
 
 @dataclass
