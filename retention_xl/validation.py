@@ -48,8 +48,13 @@ def label_of(field: str) -> str:
 def show(value: Any) -> str:
     """A number as a spreadsheet shows it: up to 15 significant digits, trailing zeros trimmed.
 
-    >>> show(25.0), show(92.5), show(0.4 - 0.1), show(1 / 3), show(-0.0), show(float("inf"))
-    ('25', '92.5', '0.3', '0.333333333333333', '0', 'inf')
+    Plain digits from 1e-10 up to 1e15 (as LibreOffice and Excel join a number
+    into text), an exponent beyond.
+
+    >>> show(25.0), show(92.5), show(0.4 - 0.1), show(1 / 3), show(1e-5), show(-0.0)
+    ('25', '92.5', '0.3', '0.333333333333333', '0.00001', '0')
+    >>> show(float("inf")), show(1e20)
+    ('inf', '1e+20')
     """
     if isinstance(value, (float, np.floating)):
         value = float(value)
@@ -57,8 +62,12 @@ def show(value: Any) -> str:
             return "NaN"
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
-        text = f"{value:.{SIGNIFICANT_DIGITS}g}"
-        return "0" if text == "-0" else text
+        if value == 0:
+            return "0"
+        if 1e-10 <= abs(value) < 1e15:
+            return np.format_float_positional(value, precision=SIGNIFICANT_DIGITS, unique=False,
+                                              fractional=False, trim="-")
+        return f"{value:.{SIGNIFICANT_DIGITS}g}"
     return str(value)
 
 
@@ -541,10 +550,11 @@ def _counts_fast_ok(start: np.ndarray, new: np.ndarray, retention: np.ndarray) -
             and lowest >= 0 and highest <= 1):
         return False
     band = 1.01 * EQUAL_TOLERANCE * (1.0 + float(np.max(new)) / float(lowest_start))
-    if lowest <= band and np.count_nonzero(retention <= band) != np.count_nonzero(retention == 0):
+    # a few values sit in a band: exact 0s and 1s need nothing (gathering them is cheaper
+    # than counting the whole block twice)
+    if lowest <= band and np.any(retention[retention <= band]):
         return False
-    if highest >= 1 - band and \
-            np.count_nonzero(retention >= 1 - band) != np.count_nonzero(retention == 1):
+    if highest >= 1 - band and np.any(retention[retention >= 1 - band] != 1):
         return False
     return True
 
