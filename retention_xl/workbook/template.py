@@ -249,7 +249,9 @@ def _data_sheet(workbook, ws, rows, industry, periods_per_year, benchmark_rows) 
             f'=IF(OR({k}<QuarterWindow,${RET}{r}=""),"",IF(COUNT({window})<QuarterWindow,"",'
             f'IF(PeriodsPerYear>=4,PRODUCT({window})^(PeriodsPerYear/QuarterWindow),'
             f'${RET}{r}^PeriodsPerYear)))')
-        formulas[BELOW] = f'=IF(${QUARTER}{r}="","",IF(BenchmarkYearly-${QUARTER}{r}>Tolerance+1E-12,1,0))'
+        # benchmarks.benchmark_comparison: too far below beyond 15 significant digits only
+        formulas[BELOW] = (f'=IF(${QUARTER}{r}="","",IF((BenchmarkYearly-${QUARTER}{r})-Tolerance>'
+                           f'{TOL}*MAX(BenchmarkYearly,${QUARTER}{r},Tolerance),1,0))')
         formulas[ALERT] = (f'=IF(OR(${BELOW}{r}="",{k}<=QuarterWindow),0,'
                            f'IF(AND(${BELOW}{r}=1,INDEX({col(BELOW)},{k}-QuarterWindow)=1),1,0))')
         for letter, formula in formulas.items():
@@ -394,7 +396,8 @@ def _data_conditional_formats(ws, first, last) -> None:
     cells = f"{RET}{first}:{RET}{last}"
     annual = f"${RET}{first}^PeriodsPerYear"
     ws.conditional_formatting.add(cells, FormulaRule(
-        formula=[f"AND(ISNUMBER(${RET}{first}),BenchmarkYearly-{annual}>Tolerance)"],
+        formula=[f"AND(ISNUMBER(${RET}{first}),(BenchmarkYearly-{annual})-Tolerance>"
+                 f"{TOL}*MAX(BenchmarkYearly,{annual},Tolerance))"],
         fill=style.BAD_FILL, stopIfTrue=True))
     ws.conditional_formatting.add(cells, FormulaRule(
         formula=[f"AND(ISNUMBER(${RET}{first}),{annual}>=BenchmarkYearly)"], fill=style.GOOD_FILL))
