@@ -239,6 +239,8 @@ def convert(value: Any, field: str) -> Converted:
         scalar = False
     elif isinstance(value, np.ma.MaskedArray):
         # a masked element is missing data: a blank, named by its row, never its hidden value
+        if value.ndim == 0:  # np.ma.masked, or a masked single number
+            return convert(None if np.ma.getmaskarray(value).item() else value.data.item(), field)
         array, scalar = value.data, False
         mask = np.ma.getmaskarray(value)
         if mask.any():
