@@ -165,8 +165,10 @@ def test_excel_functions_classic_and_lite_give_the_core_number(row, monkeypatch)
     classic = [float(v) for v in row]
     assert xl.RETENTION(*classic) == 1.0 and xl.LOST_CUSTOMERS(*classic) == 0.0
     assert np.asarray(xl.CHURN(*[[[v]] * 2 for v in classic])).tolist() == [[0.0], [0.0]]
+    assert xl.CUSTOMER_VALUE(15.0, 0.9, 0.0, 150.0) == 0.0
     monkeypatch.setattr(sys, "platform", "emscripten")   # Lite: ints stay ints, real errors
     assert xl.RETENTION(*row) == 1.0 and xl.LOST_CUSTOMERS(*row) == 0.0
+    assert xl.CUSTOMER_VALUE(15, 0.9, 0, 150) == 0.0
 
 
 @pytest.mark.parametrize("row, sentence", REFUSED)
@@ -209,8 +211,17 @@ def test_template_in_libreoffice_and_report_give_the_core_verdict(tmp_path):
     whatif["B10"].value, whatif["B11"].value, whatif["B13"].value = 15, 150, 0  # margin, CAC, rate
     filled = tmp_path / "filled.xlsx"
     workbook.save(filled)
-    computed = openpyxl.load_workbook(recalculate([filled], tmp_path / "out")[0], data_only=True)
+    improved = build_template(rows=1)
+    improved["What-if"]["B6"].value, improved["What-if"]["B7"].value = 0.43, 0.57  # 0.9999999999999999
+    at_one = tmp_path / "at_one.xlsx"
+    improved.save(at_one)
+    computed, computed_at_one = (openpyxl.load_workbook(path, data_only=True)
+                                 for path in recalculate([filled, at_one], tmp_path / "out"))
     data = computed["Data"]
+    assert computed_at_one["What-if"]["B18"].value == \
+        "the improved retention is outside 0% to below 100%: choose a smaller improvement"
+    with pytest.raises(rx.RetentionInputError, match="gives 1, outside 0 to below 1"):
+        rx.profit_uplift(100, 0.43, 0.57)
 
     for offset in range(len(AT_ONE)):
         assert (data[f"AB{FIRST_ROW + offset}"].value, data[f"AC{FIRST_ROW + offset}"].value) == (0, 0)
@@ -226,6 +237,7 @@ def test_template_in_libreoffice_and_report_give_the_core_verdict(tmp_path):
     for offset, (row, sentence) in enumerate(REFUSED, start=len(valid)):
         assert data[f"H{FIRST_ROW + offset}"].value == sentence, row
     assert computed["What-if"]["B27"].value == 0 == rx.customer_value(15, 0.9, 0, 150)
+    assert computed["What-if"]["B30"].value == "not shown: value now is not above 0"
 
     # the report command reads the same rows (refused ones removed) and gives the same numbers
     for offset in range(len(refused)):
