@@ -679,6 +679,8 @@ def _instructions_sheet(ws, rows: int) -> None:
             "Customers at end minus new customers above customers at start: more customers were kept than there "
             "were; new customers is probably too small, or returning customers were counted as kept.",
             "Fractions are fine (averages are real inputs).",
+            "Counts that agree to 15 significant digits are equal, as the spreadsheet shows them: 0.3 at start, "
+            "0.4 at end and 0.1 new is exactly 100%, not a message about 0.4 - 0.1 being more than 0.3.",
         ]),
         ("Good to know", [
             "The formula is exact when new customers counts only those still there at the end. If you count every "
