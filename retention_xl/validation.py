@@ -551,7 +551,8 @@ def _counts_fast_ok(start: np.ndarray, new: np.ndarray, retention: np.ndarray) -
     if not (np.min(new) >= 0 and lowest_start > 0 and np.max(start) < math.inf
             and lowest >= 0 and highest <= 1):
         return False
-    band = 1.01 * EQUAL_TOLERANCE * (1.0 + float(np.max(new)) / float(lowest_start))
+    # 10% and 1e-15 of slack cover the rounding of the division (an ulp of 1 is 1.1e-16)
+    band = 1.1 * EQUAL_TOLERANCE * (1.0 + float(np.max(new)) / float(lowest_start)) + 1e-15
     # a few values sit in a band: exact 0s and 1s need nothing (gathering them is cheaper
     # than counting the whole block twice)
     if lowest <= band and np.any(retention[retention <= band]):

@@ -269,3 +269,24 @@ def test_report_refuses_a_row_beyond_15_digits_with_the_core_sentence(tmp_path):
                            str(tmp_path / "report.xlsx")], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert done.returncode == 2 and sentence in done.stderr
+
+
+@settings(max_examples=60)
+@given(st.lists(st.tuples(st.floats(1e-3, 1e9), st.floats(0, 1e9), st.floats(-3e-14, 3e-14),
+                          st.sampled_from([0.0, 1.0])), min_size=1, max_size=40))
+def test_the_fast_path_never_misses_a_row_to_make_exact(rows):
+    # kept = start (or 0) nudged by a few units in the 15th digit, around the tolerance's edge
+    start = np.array([r[0] for r in rows])
+    new = np.array([r[1] for r in rows])
+    kept = np.array([r[0] * r[3] + r[2] * max(r[0], r[1]) for r in rows])
+    end = kept + new
+    expected = kept_customers(start, end, new) / start
+    valid = (expected >= 0) & (expected <= 1) & (end >= 0)
+    if not valid.any():
+        return
+    start, end, new, expected = start[valid], end[valid], new[valid], expected[valid]
+    assert rx.retention_rate(start, end, new).tolist() == expected.tolist()
+    # in a long column the block path decides; the same rows give the same numbers
+    reps = 70_000 // len(start) + 1
+    long = rx.retention_rate(np.tile(start, reps), np.tile(end, reps), np.tile(new, reps))
+    assert long[:len(start)].tolist() == expected.tolist()
