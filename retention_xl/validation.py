@@ -216,8 +216,13 @@ def _element(value: Any, field: str) -> tuple[float, tuple[str, str, str] | None
 
 
 def _show_huge(value: Any) -> str:
-    """An integer beyond the float range in 15 significant digits: 10**400 -> '1e+400'."""
-    mantissa, exponent = f"{Decimal(value):.14e}".split("e")
+    """A number beyond the float range in 15 significant digits: 10**400 -> '1e+400'."""
+    try:
+        if isinstance(value, numbers.Rational) and not isinstance(value, numbers.Integral):
+            value = Decimal(value.numerator) / Decimal(value.denominator)  # a Fraction
+        mantissa, exponent = f"{Decimal(value):.14e}".split("e")
+    except (TypeError, ValueError, ArithmeticError):
+        return "a number beyond 1.8e308"
     return f"{mantissa.rstrip('0').rstrip('.')}e{exponent}"
 
 
