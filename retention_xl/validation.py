@@ -8,6 +8,10 @@ Excel face decides what a cell such as ``"1,200"`` means before it calls the cor
 Valid data take a fast path: a few min/max reductions, with no temporary arrays,
 decide that every element is fine. Only when that test fails does the slow path
 build masks and name each bad element.
+
+Numbers a spreadsheet calls equal, because they agree to 15 significant digits,
+are equal in every rule that compares two computed numbers
+(:data:`EQUAL_TOLERANCE`, :func:`within_15_digits`, docs/equal-numbers.md).
 """
 
 from __future__ import annotations
