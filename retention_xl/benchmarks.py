@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, RetentionInputError
-from .validation import FRACTION, Range, prepare
+from .validation import EQUAL_TOLERANCE, FRACTION, Range, prepare
 
 __all__ = [
     "BENCHMARK_COLUMNS",
@@ -45,9 +45,6 @@ SUBSCRIPTION_COLUMNS = ("segment", "monthly_churn", "source", "year", "caveat")
 #: "Too far below": 5 percentage points, the default of every face (a setting).
 DEFAULT_TOLERANCE = 0.05
 
-#: Comparisons are made with this slack so that "exactly 5 points below" is not an alert
-#: because of binary rounding (0.78 - 0.73 is 0.05000000000000004 in floating point).
-_EPS = 1e-12
 
 TOLERANCE = Range(low=0.0, high=1.0, high_inclusive=True,
                   valid="a fraction from 0 to 1 (0.05 for 5 points)")
@@ -250,7 +247,10 @@ def benchmark_comparison(retention: Any, benchmark: float, periods_per_year: flo
         compared = np.power(values, periods_per_year)
     gap = compared - benchmark
     with np.errstate(invalid="ignore"):
-        below = (benchmark - compared) > tolerance + _EPS
+        # beyond 15 significant digits only (validation.EQUAL_TOLERANCE): exactly 5 points
+        # below is not an alert because 0.78 - 0.73 is 0.05000000000000004 in floats
+        scale = np.maximum(np.maximum(benchmark, compared), tolerance)
+        below = (benchmark - compared) - tolerance > EQUAL_TOLERANCE * scale
     alert = np.zeros(values.shape, dtype=bool)
     alert[window:] = below[window:] & below[:-window]
     return {"compared": compared, "gap": gap, "below": below, "alert": alert}

@@ -7,7 +7,7 @@ same everywhere. Formatting only: nothing here computes a metric.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 
 def percent(fraction: float, decimals: int = 1, sign: bool = False) -> str:
@@ -29,12 +29,16 @@ def money(amount: float, symbol: str = "$", decimals: int = 0, sign: bool = Fals
     ('$1,235', '-$20,000', '$166.67', '+$5')
     >>> import numpy as np; money(np.float64(2500.0))
     '$2,500'
+    >>> money(1e20)  # large amounts in full, never an error
+    '$100,000,000,000,000,000,000'
     """
     if amount is None or not math.isfinite(amount):
         return "n/a"
     # half-up, as accountants round: 1234.5 -> 1,235 (round() would give 1,234)
     # float(): repr of a numpy float is "np.float64(...)", which Decimal cannot read
-    rounded = Decimal(repr(float(abs(amount)))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    with localcontext() as context:
+        context.prec = 400  # every digit of the largest float (1.8e308), never InvalidOperation
+        rounded = Decimal(repr(float(abs(amount)))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
     minus = amount < 0 and rounded != 0
     prefix = "-" if minus else ("+" if sign and rounded != 0 else "")
     return f"{prefix}{symbol}{rounded:,.{decimals}f}"

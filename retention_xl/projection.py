@@ -10,7 +10,7 @@ import pandas as pd
 
 from .errors import Problem, RetentionInputError
 from .validation import (ANY_NUMBER, COUNT, MONEY, RATE, RETENTION_BELOW_ONE, Range, choice,
-                         prepare, show)
+                         finite_results, prepare, show)
 from .value import UPLIFT_MODES, _improved
 
 __all__ = ["project_profit", "ProjectionResult", "MAX_PERIODS"]
@@ -171,25 +171,30 @@ def project_profit(customers: Any, retention: Any, new_customers: Any, margin: A
     c0, n, m = float(inputs["customers"]), float(inputs["new_customers"]), float(inputs["margin"])
     cac, fixed, d = (float(inputs[f]) for f in ("acquisition_cost", "fixed_cost", "discount_rate"))
 
-    customers_base = _customers(c0, base, n, horizon)
-    customers_better = _customers(c0, better, n, horizon)
-    profit_base = m * customers_base - n * cac - fixed
-    profit_better = m * customers_better - n * cac - fixed
-    discount = (1.0 + d) ** -np.arange(1, horizon + 1, dtype=float)
+    with np.errstate(all="ignore"):  # overflow is refused below, with the inputs named
+        customers_base = _customers(c0, base, n, horizon)
+        customers_better = _customers(c0, better, n, horizon)
+        profit_base = m * customers_base - n * cac - fixed
+        profit_better = m * customers_better - n * cac - fixed
+        discount = (1.0 + d) ** -np.arange(1, horizon + 1, dtype=float)
 
-    table = pd.DataFrame(
-        {
-            "customers_baseline": customers_base,
-            "customers_improved": customers_better,
-            "customers_difference": customers_better - customers_base,
-            "profit_baseline": profit_base,
-            "profit_improved": profit_better,
-            "profit_difference": profit_better - profit_base,
-        },
-        index=pd.RangeIndex(1, horizon + 1, name="period"),
-    )
-    pv_base = float(np.dot(profit_base, discount))
-    pv_better = float(np.dot(profit_better, discount))
+        table = pd.DataFrame(
+            {
+                "customers_baseline": customers_base,
+                "customers_improved": customers_better,
+                "customers_difference": customers_better - customers_base,
+                "profit_baseline": profit_base,
+                "profit_improved": profit_better,
+                "profit_difference": profit_better - profit_base,
+            },
+            index=pd.RangeIndex(1, horizon + 1, name="period"),
+        )
+        pv_base = float(np.dot(profit_base, discount))
+        pv_better = float(np.dot(profit_better, discount))
+        sums = [profit_base.sum(), profit_better.sum(), pv_base, pv_better]
+        every_number_finite = np.isfinite(table.to_numpy()).all() and np.isfinite(sums).all()
+    # never inf or NaN in a table: refused with the inputs named
+    finite_results(0.0 if every_number_finite else np.nan, inputs, "the profit over the horizon")
     return ProjectionResult(
         table=table,
         retention_baseline=base,

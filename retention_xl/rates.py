@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .validation import (FRACTION, POSITIVE, RETENTION_BELOW_ONE, checked_counts,
-                         choice, prepare)
+                         choice, kept_customers, prepare)
 
 __all__ = [
     "retention_rate",
@@ -131,6 +131,10 @@ def lost_customers(start: Any, end: Any, new: Any):
     -----
     .. math:: \\text{lost} = \\text{start} - (\\text{end} - \\text{new})
 
+    Where ``end - new`` equals ``start`` to 15 significant digits, as a
+    spreadsheet compares, lost is exactly 0 (0.3 at start, 0.4 at end, 0.1 new:
+    0, not -5.6e-17).
+
     Examples
     --------
     107 customers at the start of the month, 120 at the end, 21 of them new:
@@ -142,7 +146,7 @@ def lost_customers(start: Any, end: Any, new: Any):
     """
     inputs, _ = checked_counts(start, end, new)
     start_v, end_v, new_v = (inputs[f] for f in ("start", "end", "new"))
-    return inputs.wrap(start_v - (end_v - new_v), "lost")
+    return inputs.wrap(start_v - kept_customers(start_v, end_v, new_v), "lost")
 
 
 def customer_lifetime(retention: Any):
@@ -299,7 +303,7 @@ def average_churn(start: Any, end: Any, new: Any, method: str = "mean") -> float
         return float(np.mean(1.0 - retention))
     if method == "pooled":
         start_v, end_v, new_v = (np.broadcast_to(inputs[f], inputs.shape) for f in ("start", "end", "new"))
-        return float(np.sum(start_v - (end_v - new_v)) / np.sum(start_v))
+        return float(np.sum(start_v - kept_customers(start_v, end_v, new_v)) / np.sum(start_v))
     # geometric: the logs keep a long product from underflowing
     with np.errstate(divide="ignore"):
         mean_log = np.mean(np.log(retention))

@@ -8,6 +8,10 @@ Excel face decides what a cell such as ``"1,200"`` means before it calls the cor
 Valid data take a fast path: a few min/max reductions, with no temporary arrays,
 decide that every element is fine. Only when that test fails does the slow path
 build masks and name each bad element.
+
+Numbers a spreadsheet calls equal, because they agree to 15 significant digits,
+are equal in every rule that compares two computed numbers
+(:data:`EQUAL_TOLERANCE`, :func:`within_15_digits`, docs/equal-numbers.md).
 """
 
 from __future__ import annotations
@@ -46,16 +50,78 @@ def label_of(field: str) -> str:
 
 
 def show(value: Any) -> str:
-    """A number as a person would write it in a message: 25, 92.5, -0.1, inf."""
+    """A number as a spreadsheet shows it: up to 15 significant digits, trailing zeros trimmed.
+
+    Plain digits from 1e-10 up to 1e15 (as LibreOffice and Excel join a number
+    into text), an exponent beyond.
+
+    >>> show(25.0), show(92.5), show(0.4 - 0.1), show(1 / 3), show(1e-5), show(-0.0)
+    ('25', '92.5', '0.3', '0.333333333333333', '0.00001', '0')
+    >>> show(float("inf")), show(1e20)
+    ('inf', '1e+20')
+    """
     if isinstance(value, (float, np.floating)):
+        value = float(value)
         if math.isnan(value):
             return "NaN"
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
-        if float(value).is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return f"{float(value):.10g}"
+        if value == 0:
+            return "0"
+        if 1e-10 <= abs(value) < 1e15:
+            return np.format_float_positional(value, precision=SIGNIFICANT_DIGITS, unique=False,
+                                              fractional=False, trim="-")
+        return f"{value:.{SIGNIFICANT_DIGITS}g}"
     return str(value)
+
+
+# --------------------------------------------------------------------------- equal to 15 digits
+#: A spreadsheet keeps and shows 15 significant digits; numbers that agree to them are equal.
+SIGNIFICANT_DIGITS = 15
+#: Two sides of a rule are equal when they differ by at most this share of the largest
+#: number the rule is computed from (half a unit in the 15th digit of a number starting
+#: with 1). It covers both engines' own habits: Excel rounds the two sides of a comparison
+#: to 15 significant digits and LibreOffice calls numbers equal within 2**-48 (3.6e-15) of
+#: them, so no engine calls equal what the core calls different (docs/equal-numbers.md).
+EQUAL_TOLERANCE = 5e-15
+
+
+def within_15_digits(difference: Any, scale: Any) -> np.ndarray:
+    """True where ``|difference| <= EQUAL_TOLERANCE * scale``: zero to 15 significant digits.
+
+    ``scale`` is the largest magnitude among the numbers ``difference`` was computed
+    from: ``0.4 - 0.1 - 0.3`` (5.6e-17) is zero to 15 digits of 0.4.
+
+    >>> bool(within_15_digits(0.4 - 0.1 - 0.3, 0.4)), bool(within_15_digits(1e-9, 1.0))
+    (True, False)
+    """
+    difference = np.asarray(difference)
+    with np.errstate(invalid="ignore"):
+        # inf is never "equal" to anything, whatever its scale
+        return (np.abs(difference) <= EQUAL_TOLERANCE * np.asarray(scale)) & np.isfinite(difference)
+
+
+def kept_customers(start: Any, end: Any, new: Any) -> np.ndarray:
+    """Customers kept, ``end - new``, exact where it equals ``start`` or 0 to 15 digits.
+
+    The rules "end - new <= start" and "new <= end" compare sums of typed counts;
+    their two sides are equal when they agree to 15 significant digits of the
+    largest count (``max(end, start + new)`` and ``max(end, new)``). At such a
+    boundary the kept customers are exactly ``start`` (retention 1, lost 0) or
+    exactly 0 (retention 0), never 1 - 1e-16 or 2.8e-17. When both hold (a start
+    too small to register against end and new) the nearer one wins.
+
+    >>> kept_customers(0.3, 0.4, 0.1), 0.4 - 0.1
+    (array(0.3), 0.30000000000000004)
+    """
+    start, end, new = (np.asarray(a, dtype=float) for a in (start, end, new))
+    with np.errstate(all="ignore"):
+        kept = end - new
+        near_start = within_15_digits(kept - start, np.maximum(end, start + new))
+        near_zero = within_15_digits(kept, np.maximum(end, new))
+        to_start = near_start & (~near_zero | (kept + kept >= start))
+        to_zero = near_zero & ~to_start
+    return np.where(to_start, start, np.where(to_zero, 0.0, kept))
 
 
 @dataclass(frozen=True)
@@ -118,6 +184,8 @@ class Converted:
 def _blank(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
+    if isinstance(value, Decimal):
+        return value.is_nan()  # NaN and the signalling sNaN alike
     if isinstance(value, str):
         return value.strip() == ""
     if isinstance(value, (float, np.floating)):
@@ -137,10 +205,29 @@ def _element(value: Any, field: str) -> tuple[float, tuple[str, str, str] | None
     if isinstance(value, str):
         return math.nan, (f"{label} must be a number, got the text {str(value)!r}",
                           "enter a plain number such as 1200 or 0.925", "#VALUE!")
+    if isinstance(value, (np.timedelta64, np.datetime64)):
+        kind = "time span" if isinstance(value, np.timedelta64) else "date"
+        return math.nan, (f"{label} must be a number, got the {kind} {value}",
+                          f"enter {label} as a plain number", "#VALUE!")
     if isinstance(value, (numbers.Real, Decimal)):
-        return float(value), None
+        try:
+            return float(value), None
+        except OverflowError:  # an int beyond the largest float (1.8e308)
+            return math.nan, (f"{label} must be a finite number, got {_show_huge(value)}",
+                              "enter a number below 1.8e308", "#NUM!")
     return math.nan, (f"{label} must be a number, got a {type(value).__name__}",
                       "enter a plain number", "#VALUE!")
+
+
+def _show_huge(value: Any) -> str:
+    """A number beyond the float range in 15 significant digits: 10**400 -> '1e+400'."""
+    try:
+        if isinstance(value, numbers.Rational) and not isinstance(value, numbers.Integral):
+            value = Decimal(value.numerator) / Decimal(value.denominator)  # a Fraction
+        mantissa, exponent = f"{Decimal(value):.14e}".split("e")
+    except (TypeError, ValueError, ArithmeticError):
+        return "a number beyond 1.8e308"
+    return f"{mantissa.rstrip('0').rstrip('.')}e{exponent}"
 
 
 _NUMERIC_KINDS = "iuf"
@@ -159,6 +246,15 @@ def convert(value: Any, field: str) -> Converted:
         else:
             array = value.to_numpy(dtype=object)
         scalar = False
+    elif isinstance(value, np.ma.MaskedArray):
+        # a masked element is missing data: a blank, named by its row, never its hidden value
+        if value.ndim == 0:  # np.ma.masked, or a masked single number
+            return convert(None if np.ma.getmaskarray(value).item() else value.data.item(), field)
+        array, scalar = value.data, False
+        mask = np.ma.getmaskarray(value)
+        if mask.any():
+            array = array.astype(object)
+            array[mask] = None
     elif isinstance(value, np.ndarray):
         array, scalar = value, False
     elif isinstance(value, (list, tuple, pd.Index)):
@@ -350,6 +446,38 @@ def choice(value: Any, field: str, options: tuple[str, ...]) -> str:
     raise RetentionInputError(Problem(field, f"{label_of(field)} must be one of {listed}, got {value!r}"))
 
 
+def flag(value: Any, field: str) -> bool:
+    """A yes/no option such as ``absolute``: True or False only, never text read as true."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise RetentionInputError(Problem(
+        field, f"{label_of(field)} must be True or False, got {value!r}",
+        f"write {field}=True or {field}=False"))
+
+
+def finite_results(result: Any, inputs: Inputs, what: str):
+    """``result`` when every element is a finite number; else a sentence naming the inputs.
+
+    A result beyond the float range (1.8e308) is not a number a person can use:
+    ``customer_value(1e308, 0.99)`` is refused, never returned as inf.
+    """
+    result = np.asarray(result)
+    if np.all(np.isfinite(result)):
+        return result
+    shaped = np.broadcast_to(result, inputs.shape)
+    problems = []
+    for position in _positions(~np.isfinite(shaped)):
+        given = ", ".join(f"{label_of(name)} {show(np.broadcast_to(arg.values, inputs.shape)[position])}"
+                          for name, arg in inputs.args.items())
+        value = shaped[position]
+        shown = f" ({show(value)})" if np.isinf(value) else ""
+        clause = f"{what} is too large to compute{shown} from {given}"
+        hint = "check the inputs: no number a spreadsheet holds (up to 1.8e308) can show it"
+        problems.append(Problem("input", clause, hint, "#NUM!") if inputs.scalar else
+                        Problem("input", clause, hint, "#NUM!", position, inputs.label(position)))
+    raise RetentionInputError(problems)
+
+
 # --------------------------------------------------------------------------- the three counts
 START_RANGE = Range(low=0.0, low_inclusive=False, valid="a count above 0")
 
@@ -359,8 +487,11 @@ def checked_counts(start: Any, end: Any, new: Any) -> tuple[Inputs, np.ndarray]:
 
     Rules (domain.md section 2): each count is a finite number, 0 or more; there
     are customers at start; new customers do not exceed customers at end; and no
-    more customers are kept than there were at the start. The retention
-    ``(end - new) / start`` is computed once, in place, and also serves the check.
+    more customers are kept than there were at the start. The two last rules
+    compare sums of counts, equal when they agree to 15 significant digits
+    (:func:`kept_customers`), so retention is exactly 1 for (0.3, 0.4, 0.1) and
+    never leaves [0, 1]. The retention ``(end - new) / start`` is computed once,
+    in place, and also serves the check.
     """
     checks = {"start": (start, START_RANGE), "end": (end, COUNT), "new": (new, COUNT)}
     inputs = collect(checks)
@@ -378,7 +509,10 @@ def checked_counts(start: Any, end: Any, new: Any) -> tuple[Inputs, np.ndarray]:
     if fine:
         return inputs, retention
     raise_if(_count_problems(inputs, checks))
-    return inputs, retention  # pragma: no cover - _count_problems always finds the fault
+    # valid, but some kept count sits within 15 digits of start or of 0: make it exact
+    start_b, end_b, new_b = (np.broadcast_to(args[f].values, inputs.shape) for f in ("start", "end", "new"))
+    with np.errstate(all="ignore"):
+        return inputs, np.divide(kept_customers(start_b, end_b, new_b), start_b)
 
 
 #: Elements per block (measured: 2**15 to 2**17 are equally fast here; smaller pays Python overhead).
@@ -410,17 +544,31 @@ def _retention_in_blocks(start: np.ndarray, end: np.ndarray, new: np.ndarray):
 
 
 def _counts_fast_ok(start: np.ndarray, new: np.ndarray, retention: np.ndarray) -> bool:
-    """Every rule holds, decided with six reductions and no temporary arrays.
+    """Every rule holds and no retention needs making exact, decided with reductions.
 
     With start in (0, inf) and new >= 0, a retention in [0, 1] means
     0 <= end - new <= start, so end is finite and at least new. NaN fails every
-    comparison. The test is exact: for floats kept > start, the correctly rounded
-    kept / start is above 1.
+    comparison. A kept count within 15 digits of start or 0 (:func:`kept_customers`)
+    has a retention within ``band`` of 1 or 0: ``max(end, start + new) / start``
+    is at most ``1 + max(new) / min(start)`` when retention <= 1. Exact 0 and 1
+    need nothing; any other value in a band sends the data to the exact path.
     """
     if retention.size == 0:
         return True
-    return bool(np.min(new) >= 0 and np.min(start) > 0 and np.max(start) < math.inf
-                and np.min(retention) >= 0 and np.max(retention) <= 1)
+    lowest_start = np.min(start)
+    lowest, highest = np.min(retention), np.max(retention)
+    if not (np.min(new) >= 0 and lowest_start > 0 and np.max(start) < math.inf
+            and lowest >= 0 and highest <= 1):
+        return False
+    # 10% and 1e-15 of slack cover the rounding of the division (an ulp of 1 is 1.1e-16)
+    band = 1.1 * EQUAL_TOLERANCE * (1.0 + float(np.max(new)) / float(lowest_start)) + 1e-15
+    # a few values sit in a band: exact 0s and 1s need nothing (gathering them is cheaper
+    # than counting the whole block twice)
+    if lowest <= band and np.any(retention[retention <= band]):
+        return False
+    if highest >= 1 - band and np.any(retention[retention >= 1 - band] != 1):
+        return False
+    return True
 
 
 def _count_problems(inputs: Inputs, checks) -> list[Problem]:
@@ -437,9 +585,12 @@ def _count_problems(inputs: Inputs, checks) -> list[Problem]:
         else:  # a lower-dimensional argument: its row covers a whole broadcast slice
             bad[(Ellipsis,) + p.position] = True
     start_b, end_b, new_b = (np.broadcast_to(args[f].values, inputs.shape) for f in ("start", "end", "new"))
-    kept_b = end_b - new_b
-    too_many_new = (new_b > end_b) & ~bad
-    too_many_kept = (kept_b > start_b) & ~bad & ~too_many_new
+    with np.errstate(all="ignore"):
+        kept_b = end_b - new_b
+        # beyond 15 significant digits only (kept_customers): 0.4 - 0.1 is not above 0.3
+        too_many_new = (new_b > end_b) & ~within_15_digits(kept_b, np.maximum(end_b, new_b)) & ~bad
+        too_many_kept = ((kept_b > start_b) & ~within_15_digits(kept_b - start_b, np.maximum(end_b, start_b + new_b))
+                         & ~bad & ~too_many_new)
     scalar = inputs.scalar
     for position in _positions(too_many_new):
         e, n = end_b[position], new_b[position]

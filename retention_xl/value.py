@@ -8,7 +8,7 @@ import numpy as np
 
 from .errors import Problem, RetentionInputError
 from .validation import (ANY_NUMBER, MONEY, RATE, RETENTION_BELOW_ONE, choice, collect,
-                         all_problems, raise_if, show)
+                         all_problems, finite_results, flag, raise_if, show, within_15_digits)
 
 __all__ = ["customer_value", "profit_uplift", "improved_retention"]
 
@@ -46,6 +46,9 @@ def customer_value(margin: Any, retention: Any, discount_rate: Any = 0.0,
               = \\frac{m}{1 + d - r} - \\text{CAC}
 
     With :math:`d = 0` this is margin times lifetime, :math:`m / (1 - r)`, less CAC.
+    Where the margins' worth equals CAC to 15 significant digits the value is
+    exactly 0, as a spreadsheet subtracts. A value too large for a float is
+    refused with a sentence naming the inputs, never returned as inf.
 
     Examples
     --------
@@ -58,8 +61,9 @@ def customer_value(margin: Any, retention: Any, discount_rate: Any = 0.0,
     350.0
     """
     inputs = _value_inputs(margin, retention, discount_rate, acquisition_cost)
-    return inputs.wrap(_value(inputs["margin"], inputs["retention"], inputs["discount_rate"],
-                              inputs["acquisition_cost"]), "value")
+    value = _value(inputs["margin"], inputs["retention"], inputs["discount_rate"],
+                   inputs["acquisition_cost"])
+    return inputs.wrap(finite_results(value, inputs, "the value of a customer"), "value")
 
 
 def _value_inputs(margin, retention, discount_rate, acquisition_cost, extra=None):
@@ -77,7 +81,12 @@ def _value_inputs(margin, retention, discount_rate, acquisition_cost, extra=None
 
 
 def _value(margin, retention, discount_rate, acquisition_cost):
-    return margin / (1.0 + discount_rate - retention) - acquisition_cost
+    """m / (1 + d - r) - CAC, exactly 0 where the two terms agree to 15 significant digits."""
+    with np.errstate(all="ignore"):
+        worth = margin / (1.0 + discount_rate - retention)
+        value = worth - acquisition_cost
+        return np.where(within_15_digits(value, np.maximum(np.abs(worth), acquisition_cost)),
+                        0.0, value)
 
 
 def improved_retention(retention: Any, uplift: Any = 0.05, mode: str = "points"):
@@ -121,7 +130,18 @@ def improved_retention(retention: Any, uplift: Any = 0.05, mode: str = "points")
 def _improved(inputs, mode: str) -> np.ndarray:
     """Improved retention for validated inputs; raises where it leaves [0, 1)."""
     base, uplift = inputs["retention"], inputs["uplift"]
-    improved = base + uplift if mode == "points" else base * (1.0 + uplift)
+    with np.errstate(all="ignore"):
+        if mode == "points":
+            improved = base + uplift
+            scale = np.maximum(np.abs(base), np.abs(uplift))
+            at_zero = within_15_digits(improved, scale)
+        else:
+            improved = base * (1.0 + uplift)
+            scale = np.abs(improved)
+            at_zero = within_15_digits(1.0 + uplift, np.maximum(1.0, np.abs(uplift)))
+        # 1 and 0 to 15 significant digits are 1 and 0 (0.43 + 0.57 is not 0.9999999999999999)
+        at_one = within_15_digits(improved - 1.0, np.maximum(scale, 1.0))
+        improved = np.where(at_one, 1.0, np.where(at_zero, 0.0, improved))
     improved = np.broadcast_to(improved, inputs.shape)
     bad = ~((improved >= 0) & (improved < 1))
     if bad.any():
@@ -201,14 +221,17 @@ def profit_uplift(margin: Any, retention: Any, uplift: Any = 0.05, discount_rate
     166.67
     """
     mode = choice(mode, "mode", UPLIFT_MODES)
+    absolute = flag(absolute, "absolute")
     inputs = _value_inputs(margin, retention, discount_rate, acquisition_cost,
                            extra={"uplift": (uplift, ANY_NUMBER)})
     improved = _improved(inputs, mode)
     margin_v, rate, cost = inputs["margin"], inputs["discount_rate"], inputs["acquisition_cost"]
-    before = _value(margin_v, inputs["retention"], rate, cost)
-    after = _value(margin_v, improved, rate, cost)
+    before = finite_results(_value(margin_v, inputs["retention"], rate, cost), inputs,
+                            "the value of a customer today")
+    after = finite_results(_value(margin_v, improved, rate, cost), inputs,
+                           "the value of a customer with the improved retention")
     if absolute:
-        return inputs.wrap(after - before, "uplift")
+        return inputs.wrap(finite_results(after - before, inputs, "the change in value"), "uplift")
     before_b = np.broadcast_to(before, inputs.shape)
     not_positive = ~(before_b > 0)
     if not_positive.any():
@@ -223,4 +246,6 @@ def profit_uplift(margin: Any, retention: Any, uplift: Any = 0.05, discount_rate
                 "ask for the change in value instead (absolute=True), or check margin and "
                 "acquisition cost", "#NUM!", loc, None if loc is None else inputs.label(position)))
         raise RetentionInputError(problems)
-    return inputs.wrap(after / before - 1.0, "uplift")
+    with np.errstate(all="ignore"):
+        uplift_share = after / before - 1.0
+    return inputs.wrap(finite_results(uplift_share, inputs, "the uplift"), "uplift")

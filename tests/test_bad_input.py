@@ -69,6 +69,29 @@ CASES = [
     (lambda: rx.project_profit(1000, 0.8, 200, 100, fixed_cost=None), "fixed_cost", "#VALUE!", ["fixed cost per period is blank"]),
     (lambda: rx.project_profit(-1, 0.8, 200, 100), "customers", "#NUM!", ["customers now cannot be negative, got -1"]),
     (lambda: rx.project_profit([1000, 2000], 0.8, 200, 100), "input", "#VALUE!", ["takes single numbers"]),
+    # issue 14: odd Python and numpy values get the core's sentence, never a traceback
+    (lambda: rx.retention_rate(10**400, 5, 1), "start", "#NUM!",
+     ["customers at start must be a finite number, got 1e+400", "below 1.8e308"]),
+    (lambda: rx.retention_rate([100, 10**400], 5, 1), "start", "#NUM!", ["got 1e+400 at row 1"]),
+    (lambda: rx.retention_rate(np.timedelta64(5, "D"), 5, 1), "start", "#VALUE!",
+     ["customers at start must be a number, got the time span 5 days"]),
+    (lambda: rx.retention_rate(10, np.array([5, 6], dtype="m8[D]"), 1), "end", "#VALUE!",
+     ["customers at end must be a number, got the time span 5 days at row 0"]),
+    (lambda: rx.retention_rate(10, 5, Decimal("sNaN")), "new", "#VALUE!", ["new customers is blank"]),
+    (lambda: rx.retention_rate(10, np.ma.masked_array([5.0, 7.0], mask=[False, True]), 1), "end", "#VALUE!",
+     ["customers at end is blank at row 1", "never read as 0"]),
+    (lambda: rx.retention_rate(np.ma.masked_array([10.0, 99.0], mask=[True, False]), 5, 1), "start", "#DIV/0!",
+     ["no customers at start", "blank", "at row 0"]),
+    # non-finite results are refused, naming the inputs
+    (lambda: rx.customer_value(1e308, 0.99), "input", "#NUM!",
+     ["the value of a customer is too large to compute (inf) from margin per customer 1e+308, retention 0.99"]),
+    (lambda: rx.profit_uplift(1e306, 0.9, 0.0999999, absolute=True), "input", "#NUM!",
+     ["value of a customer with the improved retention is too large to compute"]),
+    (lambda: rx.project_profit(1e308, 0.9, 1e308, 1e308), "input", "#NUM!",
+     ["the profit over the horizon is too large to compute", "customers now 1e+308"]),
+    # a yes/no option takes True or False only: the text "no" is not true
+    (lambda: rx.profit_uplift(100, 0.9, absolute="no"), "absolute", "#VALUE!",
+     ["absolute must be True or False, got 'no'"]),
 ]
 
 ERROR_CASES = [case for case in CASES if case[1] is not None]
@@ -140,3 +163,21 @@ def test_a_bad_row_deep_in_a_long_column_is_found():
     assert f"at row {rows - 3}" in str(caught.value)
     new[rows - 3] = 5.0
     np.testing.assert_array_equal(rx.retention_rate(start, end, new), np.full(rows, 0.85))
+
+
+def test_a_masked_element_is_blank_and_the_rest_is_computed():
+    start = np.ma.masked_array([100.0, 200.0], mask=[False, False])
+    assert rx.retention_rate(start, [110.0, 190.0], [20.0, 10.0]).tolist() == [0.9, 0.9]
+    with pytest.raises(RetentionInputError, match=r"^customers at end is blank: enter a number"):
+        rx.retention_rate(100, np.ma.masked, 1)   # a single masked value: no row to name
+
+
+def test_cli_refuses_a_non_finite_value_with_the_sentence(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "retention_xl.cli", "value", "1e308", "0.99", "--uplift", "0.001"],
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.returncode == 2 and "n/a" not in out.stdout and "Traceback" not in out.stderr
+    assert "the value of a customer is too large to compute (inf) from margin per customer 1e+308" in out.stderr

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import retention_xl as rx
@@ -131,29 +131,26 @@ def consistent_counts(draw):
 
 
 @given(consistent_counts())
+@example((1 / 3, 128.33333333333334, 128.0))  # CI failure once: end - new = start + 9.5e-15
+@example((0.3, 0.4, 0.1))
 def test_retention_plus_churn_is_one(row):
     start, end, new = row
     assert rx.retention_rate(start, end, new) + rx.churn_rate(start, end, new) == pytest.approx(1.0)
 
 
 @given(consistent_counts())
+@example((1 / 3, 128.33333333333334, 128.0))
 def test_consistent_inputs_give_retention_between_0_and_1(row):
+    # end = kept + new in floats: end - new equals start or less to 15 significant digits,
+    # so the core accepts every such row and retention never leaves [0, 1]
     start, end, new = row
-    try:
-        retention = rx.retention_rate(start, end, new)
-    except rx.RetentionInputError:
-        # kept + new - new can round above start: then the refusal must say so
-        assert end - new > start
-        return
+    retention = rx.retention_rate(start, end, new)
     assert 0.0 <= retention <= 1.0
 
 
 @settings(max_examples=50)
 @given(st.lists(consistent_counts(), min_size=1, max_size=30))
 def test_a_vector_call_equals_element_wise_scalar_calls(rows):
-    rows = [r for r in rows if r[1] - r[2] <= r[0]]
-    if not rows:
-        return
     start, end, new = (np.array(column) for column in zip(*rows))
     for function in (rx.retention_rate, rx.churn_rate, rx.lost_customers):
         vector = function(start, end, new)

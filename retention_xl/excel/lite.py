@@ -3,7 +3,10 @@
 retention-xl is not on PyPI, so Lite cannot install it. ``main.py`` therefore
 carries the package modules the Excel functions import, found by following
 their imports and embedded as their real source text (installed as modules at
-start-up), then the Excel functions module itself. Nothing is copied by hand,
+start-up), then the Excel functions module itself. The package's data files
+(``retention_xl/data/*.csv``: the industry benchmarks) are embedded too and served
+through ``importlib.resources``, so ``PERIOD_TABLE(..., "Telecommunications")``
+reads them with the same loader as everywhere else. Nothing is copied by hand,
 so every formula still lives once, in the core.
 """
 
@@ -18,13 +21,67 @@ PACKAGE = "retention_xl"
 PACKAGE_DIR = Path(retention_xl.__file__).parent
 FUNCTIONS_MODULE = "retention_xl.excel.functions"
 
-#: Packages Lite installs from requirements.txt (Pyodide ships numpy and pandas).
-REQUIREMENTS = ("numpy", "pandas")
+#: Packages Lite installs from requirements.txt, every one in Pyodide's package set: numpy and
+#: pandas for every function, pyarrow for COHORT_MATRIX (the log's string columns).
+REQUIREMENTS = ("numpy", "pandas", "pyarrow")
+#: The package's data files, embedded as bytes (paths relative to the package).
+DATA_FILES = ("data/industry_benchmarks.csv", "data/subscription_churn.csv")
 
 _LOADER = '''
 import importlib.abc
 import importlib.util
+import io
 import sys
+
+try:
+    from importlib.resources.abc import Traversable, TraversableResources
+except ImportError:  # Python 3.10
+    from importlib.abc import Traversable, TraversableResources
+
+
+class _EmbeddedFile(Traversable):
+    """A file or folder of the package's data embedded above (for importlib.resources)."""
+
+    def __init__(self, parts=()):
+        self._parts = tuple(parts)
+
+    @property
+    def name(self):
+        return self._parts[-1] if self._parts else "retention_xl"
+
+    def _key(self):
+        return "/".join(self._parts)
+
+    def is_file(self):
+        return self._key() in _DATA
+
+    def is_dir(self):
+        prefix = self._key() + "/" if self._parts else ""
+        return any(key.startswith(prefix) for key in _DATA) and not self.is_file()
+
+    def iterdir(self):
+        depth = len(self._parts)
+        names = sorted({key.split("/")[depth] for key in _DATA
+                        if tuple(key.split("/")[:depth]) == self._parts and key.count("/") >= depth})
+        return iter([_EmbeddedFile(self._parts + (name,)) for name in names])
+
+    def joinpath(self, *names):
+        parts = [part for name in names for part in str(name).split("/") if part]
+        return _EmbeddedFile(self._parts + tuple(parts))
+
+    def __truediv__(self, name):
+        return self.joinpath(name)
+
+    def open(self, mode="r", *args, **kwargs):
+        if not self.is_file():
+            raise FileNotFoundError(self._key())
+        data = io.BytesIO(_DATA[self._key()])
+        return data if "b" in mode else io.TextIOWrapper(data, *args, **kwargs)
+
+
+class _EmbeddedData(TraversableResources):
+    def files(self):
+        return _EmbeddedFile()
 
 
 class _EmbeddedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -37,6 +94,9 @@ class _EmbeddedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def create_module(self, spec):
         return None
+
+    def get_resource_reader(self, name):
+        return _EmbeddedData() if name == "retention_xl" else None
 
     def exec_module(self, module):
         if module.__spec__.submodule_search_locations is not None:
@@ -111,7 +171,9 @@ def main_py() -> str:
     ]
     lines += [f"    {name!r}: {source!r}," for name, source in sources.items()]
     packages = sorted(name for name in sources if module_path(name).name == "__init__.py")
-    lines += ["}", f"_PACKAGES = {set(packages)!r}", _LOADER, "# ---- retention_xl/excel/functions.py " + "-" * 40, functions]
+    lines += ["}", f"_PACKAGES = {set(packages)!r}", "_DATA = {"]
+    lines += [f"    {path!r}: {PACKAGE_DIR.joinpath(path).read_bytes()!r}," for path in DATA_FILES]
+    lines += ["}", _LOADER, "# ---- retention_xl/excel/functions.py " + "-" * 40, functions]
     return "\n".join(lines)
 
 

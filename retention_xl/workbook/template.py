@@ -23,7 +23,7 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from ..benchmarks import DEFAULT_TOLERANCE, industry_benchmarks
-from ..validation import LABELS
+from ..validation import EQUAL_TOLERANCE, LABELS
 from . import style
 from .safety import write_text as _text
 
@@ -51,6 +51,11 @@ PERIOD, START, END, NEW, LOST, RET, CHURN, CHECK = "ABCDEFGH"
 # Hidden helpers, right of the summary: the chart series (NA() is a gap, "" would plot as 0)
 # and the steps of the benchmark alert.
 VALID, LOGRET, CHART_RET, CHART_BENCH, QUARTER, BELOW, ALERT = "STUVWXY"
+# Hidden helper: customers kept, end - new made exact at start or 0 (validation.kept_customers).
+KEPT = "Z"
+#: validation.EQUAL_TOLERANCE written into the formulas: numbers that agree to 15 significant
+#: digits are equal in every engine, whatever its own comparison habits (docs/equal-numbers.md).
+TOL = f"{EQUAL_TOLERANCE:.0E}"
 SETTINGS_LABEL, SETTINGS_VALUE = "J", "K"
 
 
@@ -150,6 +155,29 @@ def _benchmarks_sheet(workbook: Workbook, ws) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- Data
+def _shown(expression: str) -> str:
+    """``expression`` rounded to 15 significant digits, as validation.show writes a number.
+
+    Joined into text (``"..."&x``) it reads as the core's messages do, in any engine.
+    """
+    x = f"({expression})"
+    return f"IF({x}=0,0,ROUND({x},14-INT(LOG10(ABS({x})))))"
+
+
+def _within_15_digits(difference: str, scale: str) -> str:
+    """validation.within_15_digits as a formula: ``difference`` is 0 to 15 digits of ``scale``."""
+    return f"ABS({difference})<={TOL}*{scale}"
+
+
+def _kept_formula(s: str, e: str, n: str) -> str:
+    """validation.kept_customers: end - new, exactly start or 0 where it equals them to 15 digits."""
+    kept = f"({e}-{n})"
+    near_start = _within_15_digits(f"{kept}-{s}", f"MAX({e},{s}+{n})")
+    near_zero = _within_15_digits(kept, f"MAX({e},{n})")
+    return (f"IF(AND({near_start},OR(NOT({near_zero}),2*{kept}>={s})),{s},"
+            f"IF({near_zero},0,{kept}))")
+
+
 def _field_check(ref: str, field: str) -> str:
     """The core's sentence for a bad count in ``ref`` (validation._element, range_problems)."""
     label = LABELS[field]
@@ -165,15 +193,19 @@ def _field_check(ref: str, field: str) -> str:
             f'&IF({ref},"True","False"),'
             f'IF(TRIM({ref})="",{blank},'
             f'IF(NOT(ISNUMBER({ref})),"{label} must be a number, got the text \'"&{ref}&"\'",'
-            f'IF({ref}<0,"{negative}"&{ref},{last}))))')
+            f'IF({ref}<0,"{negative}"&{_shown(ref)},{last}))))')
 
 
 def _check_formula(r: int) -> str:
     s, e, n = f"${START}{r}", f"${END}{r}", f"${NEW}{r}"
     checks = [_field_check(s, "start"), _field_check(e, "end"), _field_check(n, "new")]
-    cross = (f'IF({n}>{e},"new customers ("&{n}&") cannot exceed customers at end ("&{e}&")",'
-             f'IF({e}-{n}>{s},"customers at end minus new customers ("&{e}&" - "&{n}&" = "'
-             f'&({e}-{n})&") is more than customers at start ("&{s}&")",""))')
+    # the rules compare sums of counts beyond 15 significant digits only (_count_problems)
+    too_many_new = f"{n}-{e}>{TOL}*MAX({e},{n})"
+    too_many_kept = f"({e}-{n})-{s}>{TOL}*MAX({e},{s}+{n})"
+    cross = (f'IF({too_many_new},"new customers ("&{_shown(n)}&") cannot exceed customers at end ("'
+             f'&{_shown(e)}&")",'
+             f'IF({too_many_kept},"customers at end minus new customers ("&{_shown(e)}&" - "&{_shown(n)}'
+             f'&" = "&{_shown(f"{e}-{n}")}&") is more than customers at start ("&{_shown(s)}&")",""))')
     formula = cross
     for check in reversed(checks):
         formula = f'IF({check}<>"",{check},{formula})'
@@ -201,9 +233,11 @@ def _data_sheet(workbook, ws, rows, industry, periods_per_year, benchmark_rows) 
         blank_row = f"COUNTBLANK(${START}{r}:${NEW}{r})=3"
         formulas = {
             CHECK: _check_formula(r),
-            RET: f'=IF(OR(${CHECK}{r}<>"",{blank_row}),"",(${END}{r}-${NEW}{r})/${START}{r})',
+            KEPT: (f'=IF(OR(${CHECK}{r}<>"",{blank_row}),"",'
+                   f'{_kept_formula(f"${START}{r}", f"${END}{r}", f"${NEW}{r}")})'),
+            RET: f'=IF(${KEPT}{r}="","",${KEPT}{r}/${START}{r})',
             CHURN: f'=IF(${RET}{r}="","",1-${RET}{r})',
-            LOST: f'=IF(${RET}{r}="","",${START}{r}-(${END}{r}-${NEW}{r}))',
+            LOST: f'=IF(${RET}{r}="","",${START}{r}-${KEPT}{r})',
             VALID: f'=IF(${RET}{r}="","",COUNT(${RET}${first}:${RET}{r}))',
             LOGRET: f'=IF(${RET}{r}="","",IF(${RET}{r}>0,LN(${RET}{r}),""))',
             CHART_RET: f'=IF(${RET}{r}="",NA(),${RET}{r})',
@@ -215,7 +249,9 @@ def _data_sheet(workbook, ws, rows, industry, periods_per_year, benchmark_rows) 
             f'=IF(OR({k}<QuarterWindow,${RET}{r}=""),"",IF(COUNT({window})<QuarterWindow,"",'
             f'IF(PeriodsPerYear>=4,PRODUCT({window})^(PeriodsPerYear/QuarterWindow),'
             f'${RET}{r}^PeriodsPerYear)))')
-        formulas[BELOW] = f'=IF(${QUARTER}{r}="","",IF(BenchmarkYearly-${QUARTER}{r}>Tolerance+1E-12,1,0))'
+        # benchmarks.benchmark_comparison: too far below beyond 15 significant digits only
+        formulas[BELOW] = (f'=IF(${QUARTER}{r}="","",IF((BenchmarkYearly-${QUARTER}{r})-Tolerance>'
+                           f'{TOL}*MAX(BenchmarkYearly,${QUARTER}{r},Tolerance),1,0))')
         formulas[ALERT] = (f'=IF(OR(${BELOW}{r}="",{k}<=QuarterWindow),0,'
                            f'IF(AND(${BELOW}{r}=1,INDEX({col(BELOW)},{k}-QuarterWindow)=1),1,0))')
         for letter, formula in formulas.items():
@@ -250,7 +286,7 @@ def _data_sheet(workbook, ws, rows, industry, periods_per_year, benchmark_rows) 
                       CHECK: 44, "I": 2, SETTINGS_LABEL: 42, SETTINGS_VALUE: 44})
     for letter in "LMNOPQR":
         ws.column_dimensions[letter].width = 9
-    for letter in (VALID, LOGRET, CHART_RET, CHART_BENCH, QUARTER, BELOW, ALERT):
+    for letter in (VALID, LOGRET, CHART_RET, CHART_BENCH, QUARTER, BELOW, ALERT, KEPT):
         ws.column_dimensions[letter].hidden = True
     ws.freeze_panes = f"A{first}"
     style.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
@@ -360,7 +396,8 @@ def _data_conditional_formats(ws, first, last) -> None:
     cells = f"{RET}{first}:{RET}{last}"
     annual = f"${RET}{first}^PeriodsPerYear"
     ws.conditional_formatting.add(cells, FormulaRule(
-        formula=[f"AND(ISNUMBER(${RET}{first}),BenchmarkYearly-{annual}>Tolerance)"],
+        formula=[f"AND(ISNUMBER(${RET}{first}),(BenchmarkYearly-{annual})-Tolerance>"
+                 f"{TOL}*MAX(BenchmarkYearly,{annual},Tolerance))"],
         fill=style.BAD_FILL, stopIfTrue=True))
     ws.conditional_formatting.add(cells, FormulaRule(
         formula=[f"AND(ISNUMBER(${RET}{first}),{annual}>=BenchmarkYearly)"], fill=style.GOOD_FILL))
@@ -484,8 +521,7 @@ def _whatif_sheet(workbook, ws) -> None:
     ok = 'InputProblem=""'
     results = [
         (17, "Improved retention", "RetentionImproved",
-         '=IF(AND(ISNUMBER(RetentionNow),ISNUMBER(Uplift)),IF(UpliftMode="relative",'
-         'RetentionNow*(1+Uplift),RetentionNow+Uplift),"")', style.PERCENT),
+         f'=IF(AND(ISNUMBER(RetentionNow),ISNUMBER(Uplift)),{_improved_formula()},"")', style.PERCENT),
         (18, "Inputs", "InputStatus", '=IF(InputProblem="","all inputs are valid",InputProblem)', None),
         (19, "Total profit over the horizon, now", "TotalNow",
          f'=IF({ok},SUM(${W_PROFIT0}$5:${W_PROFIT0}${4 + MAX_HORIZON}),"")', style.MONEY),
@@ -500,9 +536,9 @@ def _whatif_sheet(workbook, ws) -> None:
         (25, "Profit uplift (present value)", "ProfitUplift",
          f'=IF({ok},IF(PVNow>0,PVImproved/PVNow-1,"not shown: value now is not above 0"),"")', '+0.0%;-0.0%;0.0%'),
         (27, "Value of one new customer, now (Model A)", "ValueNow",
-         f'=IF({ok},Margin/(1+DiscountRate-RetentionNow)-AcquisitionCost,"")', style.MONEY_CENTS),
+         f'=IF({ok},{_value_formula("RetentionNow")},"")', style.MONEY_CENTS),
         (28, "Value of one new customer, improved", "ValueImproved",
-         f'=IF({ok},Margin/(1+DiscountRate-RetentionImproved)-AcquisitionCost,"")', style.MONEY_CENTS),
+         f'=IF({ok},{_value_formula("RetentionImproved")},"")', style.MONEY_CENTS),
         (29, "Change in the value of a customer", "ValueDifference",
          f'=IF({ok},ValueImproved-ValueNow,"")', style.MONEY_CENTS),
         (30, "Uplift in the value of a customer", "ValueUplift",
@@ -580,6 +616,27 @@ def _whatif_sheet(workbook, ws) -> None:
     style.protect(ws)
 
 
+def _improved_formula() -> str:
+    """value._improved: retention + uplift or retention x (1 + uplift), exactly 1 or 0 where it
+    equals them to 15 significant digits (0.43 + 0.57 is 1, refused, not 0.9999999999999999)."""
+    def snapped(x: str, one_scale: str, zero: str, zero_scale: str) -> str:
+        return (f"IF({_within_15_digits(f'{x}-1', one_scale)},1,"
+                f"IF({_within_15_digits(zero, zero_scale)},0,{x}))")
+    points = snapped("(RetentionNow+Uplift)", "MAX(ABS(RetentionNow),ABS(Uplift),1)",
+                     "(RetentionNow+Uplift)", "MAX(ABS(RetentionNow),ABS(Uplift))")
+    relative = snapped("(RetentionNow*(1+Uplift))", "MAX(ABS(RetentionNow*(1+Uplift)),1)",
+                       "(1+Uplift)", "MAX(1,ABS(Uplift))")
+    return f'IF(UpliftMode="relative",{relative},{points})'
+
+
+def _value_formula(retention: str) -> str:
+    """value._value: margin / (1 + discount - retention) - CAC, exactly 0 where the two terms
+    agree to 15 significant digits."""
+    worth = f"(Margin/(1+DiscountRate-{retention}))"
+    return (f"IF({_within_15_digits(f'{worth}-AcquisitionCost', f'MAX(ABS({worth}),AcquisitionCost)')},"
+            f"0,{worth}-AcquisitionCost)")
+
+
 def _nested_rules(rules: list[tuple[str, str]]) -> str:
     formula = '""'
     for condition, sentence in reversed(rules):
@@ -622,6 +679,8 @@ def _instructions_sheet(ws, rows: int) -> None:
             "Customers at end minus new customers above customers at start: more customers were kept than there "
             "were; new customers is probably too small, or returning customers were counted as kept.",
             "Fractions are fine (averages are real inputs).",
+            "Counts that agree to 15 significant digits are equal, as the spreadsheet shows them: 0.3 at start, "
+            "0.4 at end and 0.1 new is exactly 100%, not a message about 0.4 - 0.1 being more than 0.3.",
         ]),
         ("Good to know", [
             "The formula is exact when new customers counts only those still there at the end. If you count every "
