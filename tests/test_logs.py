@@ -50,7 +50,8 @@ def test_hand_checked_monthly_counts():
                 (2, 1, 0, 1, 2)]  # May: bob fay           (fay kept, bob back)
     counts = rx.counts_from_log(hand_log())
     assert list(counts.columns) == ["start", "retained", "new", "reactivated", "end", "retention",
-                                    "lost", "churn", "formula_retention"]
+                                    "lost", "churn", "formula_retention", "returning_within_year",
+                                    "yearly_retention"]
     assert counts.index.equals(pd.period_range("2024-01", "2024-05", freq="M", name="period"))
     assert [tuple(r) for r in counts[COUNTS].itertuples(index=False)] == expected
     np.testing.assert_allclose(counts["retention"], [NAN, 1 / 3, 1 / 2, 1 / 3, 1 / 2])
@@ -303,13 +304,14 @@ def test_purchase_metrics_overall_and_per_period():
                                                 "2024-01-06", "2024-01-07", "2024-03-01"]),
                         "amount": [10.0, 20.0, 30.0, 5.0, 15.0, 40.0]})
     overall = rx.purchase_metrics(log)
-    assert overall.to_dict() == {"customers": 3, "orders": 6, "repeat_customers": 2,
+    # six rows on six different days: six occasions
+    assert overall.to_dict() == {"customers": 3, "rows": 6, "occasions": 6, "repeat_customers": 2,
                                  "repeat_customer_rate": 2 / 3, "purchase_frequency": 2.0,
                                  "revenue": 120.0, "average_order_value": 20.0}
     monthly = rx.purchase_metrics(log, period="month")
     # Jan: customers 1, 2, 3 (3 twice), 4 orders, 60.0; Feb: 1 once, 20.0; Mar: 3 once, 40.0
     assert monthly["customers"].tolist() == [3, 1, 1]
-    assert monthly["orders"].tolist() == [4, 1, 1]
+    assert monthly["occasions"].tolist() == [4, 1, 1]
     assert monthly["repeat_customers"].tolist() == [1, 0, 0]
     np.testing.assert_allclose(monthly["repeat_customer_rate"], [1 / 3, 0, 0])
     np.testing.assert_allclose(monthly["purchase_frequency"], [4 / 3, 1, 1])
@@ -320,7 +322,7 @@ def test_purchase_metrics_overall_and_per_period():
     bad = log.assign(amount=[10.0, None, 30.0, 5.0, 15.0, 40.0])
     with pytest.raises(rx.RetentionInputError, match="1 row of 6 whose amount is blank"):
         rx.purchase_metrics(bad)
-    assert rx.purchase_metrics(bad, exclude_invalid=True)["orders"] == 5
+    assert rx.purchase_metrics(bad, exclude_invalid=True)["occasions"] == 5
 
 
 # --------------------------------------------------------------------------- SQL
