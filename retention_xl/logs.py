@@ -454,6 +454,9 @@ def _parse_dates(column, date_format: str | None = None, where=None, source: str
     import pyarrow.compute as pc
 
     kind = column.type
+    if pa.types.is_null(kind):  # a CSV file with a header and no rows
+        column = column.cast(pa.timestamp("s"))
+        kind = column.type
     if pa.types.is_timestamp(kind):
         if kind.tz is not None:  # the customer's wall-clock date, not UTC
             column = pc.local_timestamp(column)
@@ -1130,7 +1133,7 @@ def analyse_log(log: Any, customer: str = "customer_id", date: str = "date", per
 
 
 def counts_from_log(log: Any, customer: str = "customer_id", date: str = "date", period: str = "month",
-                    exclude_invalid: bool = False) -> pd.DataFrame:
+                    exclude_invalid: bool = False, *, date_format: str | None = None, face: str = "python") -> pd.DataFrame:
     """Exact per-period customer counts and retention from a purchase log.
 
     Parameters
@@ -1145,6 +1148,9 @@ def counts_from_log(log: Any, customer: str = "customer_id", date: str = "date",
     exclude_invalid : bool, optional
         Leave out rows without a customer id or a readable date instead of
         refusing the log (see :func:`read_log`).
+    date_format, face : str, optional
+        The form of text dates (``"%d/%m/%Y"``) and whose words messages use,
+        as for :func:`read_log`.
 
     Returns
     -------
@@ -1173,21 +1179,23 @@ def counts_from_log(log: Any, customer: str = "customer_id", date: str = "date",
     2024-02      2         1    1            0    2        0.5
     2024-03      2         0    0            1    1        0.0
     """
-    return analyse_log(log, customer, date, period, exclude_invalid).counts
+    return analyse_log(log, customer, date, period, exclude_invalid, date_format=date_format,
+                       face=face).counts
 
 
 def cohort_counts(log: Any, customer: str = "customer_id", date: str = "date", period: str = "month",
-                  exclude_invalid: bool = False) -> pd.DataFrame:
+                  exclude_invalid: bool = False, *, date_format: str | None = None, face: str = "python") -> pd.DataFrame:
     """Customers of each first-purchase cohort active k periods later (counts).
 
     As :func:`cohort_matrix`, in customers rather than shares: column 0 is the
     size of each cohort.
     """
-    return analyse_log(log, customer, date, period, exclude_invalid).cohort_counts
+    return analyse_log(log, customer, date, period, exclude_invalid, date_format=date_format,
+                       face=face).cohort_counts
 
 
 def cohort_matrix(log: Any, customer: str = "customer_id", date: str = "date", period: str = "month",
-                  exclude_invalid: bool = False) -> pd.DataFrame:
+                  exclude_invalid: bool = False, *, date_format: str | None = None, face: str = "python") -> pd.DataFrame:
     """Share of each first-purchase cohort active 0, 1, 2, ... periods later.
 
     Parameters as for :func:`counts_from_log`.
@@ -1214,7 +1222,8 @@ def cohort_matrix(log: Any, customer: str = "customer_id", date: str = "date", p
     2024-01              1.0  0.5  0.5
     2024-02              1.0  0.0  NaN
     """
-    return analyse_log(log, customer, date, period, exclude_invalid).cohort_matrix
+    return analyse_log(log, customer, date, period, exclude_invalid, date_format=date_format,
+                       face=face).cohort_matrix
 
 
 # --------------------------------------------------------------------------- section 7

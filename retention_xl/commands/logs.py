@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sys
 
+#: Periods (and cohorts) a chart shows at most: the most recent ones.
+CHART_PERIODS = 120
 PERIODS_PER_YEAR = {"day": None, "week": 52, "month": 12, "quarter": 4, "year": 1}
 
 
@@ -320,8 +322,15 @@ def _write_workbook(output, args, table, cohort_counts, cohort_matrix, summary, 
         sheet.row_dimensions[1].height = 45
 
     charts = book.create_sheet("Charts")
-    figures = [plots.log_activity_figure(table), plots.cohort_heatmap_figure(cohort_matrix)]
+    # a chart draws one bar per period: the most recent CHART_PERIODS periods and cohorts, so that
+    # a log of thirty years by day draws in a second, as one of a year does
+    shown, matrix = table.iloc[-CHART_PERIODS:], cohort_matrix.iloc[-CHART_PERIODS:, :CHART_PERIODS]
+    figures = [plots.log_activity_figure(shown), plots.cohort_heatmap_figure(matrix)]
     anchor_row = 1
+    if len(shown) < len(table) or matrix.shape != cohort_matrix.shape:
+        write_text(charts.cell(1, 12), f"The charts show the last {CHART_PERIODS} {args.period}s and the "
+                   f"first {CHART_PERIODS} {args.period}s of the last {CHART_PERIODS} cohorts; the "
+                   f"Periods and Cohorts sheets hold all of them.").font = style.NOTE
     for figure in figures:
         image = Image(io.BytesIO(plots.figure_png(figure)))
         charts.add_image(image, f"A{anchor_row}")
