@@ -320,9 +320,8 @@ def _log_frame(ids, dates, amounts=None):
         if isinstance(cell, (int, float)) and not isinstance(cell, bool):
             if not math.isfinite(cell) or not 1 <= cell <= _EXCEL_LAST_SERIAL:
                 raise ValueError(message(rx.Problem(
-                    "purchase date", f"purchase date {cell!r} is not a date",
-                    f"Excel dates are the numbers 1 (1 January 1900) to {_EXCEL_LAST_SERIAL:,} "
-                    f"(31 December 9999)", "#NUM!"), f" in row {row}"))
+                    "purchase date", f"purchase date {cell!r} is not an Excel date (1 for 1 January 1900 "
+                    f"to {_EXCEL_LAST_SERIAL:,} for 31 December 9999)", "", "#NUM!"), f" in row {row}"))
             return pd.Timestamp(_EXCEL_EPOCH) + pd.Timedelta(days=float(cell))
         return cell
 
