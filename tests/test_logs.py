@@ -326,25 +326,7 @@ def test_purchase_metrics_overall_and_per_period():
 
 
 # --------------------------------------------------------------------------- SQL
-@pytest.mark.parametrize("period", list(logs.PERIODS))
-def test_sql_query_gives_the_same_counts_on_duckdb(period):
-    duckdb = pytest.importorskip("duckdb")
-    for seed in range(6):
-        rows = random_rows(seed + 100, "str")
-        purchases = pd.DataFrame(rows, columns=["client id", "sold_on"]).assign(
-            sold_on=lambda d: pd.to_datetime(d["sold_on"]))
-        connection = duckdb.connect()
-        connection.register("purchases", purchases)
-        sql = rx.log_counts_sql("purchases", customer="client id", date="sold_on", period=period)
-        result = connection.execute(sql).df()
-        connection.close()
-        counts = rx.counts_from_log(purchases, "client id", "sold_on", period=period)
-        counts = counts[counts["end"] > 0]  # SQL has no row for a period without purchases
-        assert [str(pd.Timestamp(d).date()) for d in result["period"]] == \
-            [str(p.start_time.date()) for p in counts.index]
-        got = result[["start_customers", "retained", "new_customers", "reactivated", "end_customers"]]
-        assert got.to_numpy().tolist() == counts[COUNTS].to_numpy().tolist(), (period, seed)
-        np.testing.assert_allclose(result["retention"].astype(float), counts["retention"])
+# the query is run on DuckDB and PostgreSQL in tests/test_logs_sql.py
 
 
 def test_readme_shows_the_query_the_code_writes():

@@ -109,13 +109,14 @@ def test_a_long_span_is_bounded_in_memory(tmp_path):
     path = tmp_path / "two.csv"
     path.write_text("customer_id,date\n1,1994-01-01\n2,2024-01-01\n")
     code = textwrap.dedent(f"""
-        import resource
+        import faulthandler, resource
+        faulthandler.dump_traceback_later(200, exit=True)
         resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
         from retention_xl.cli import main
         import sys
         sys.exit(main(["log", {str(path)!r}, {str(tmp_path / 'out.xlsx')!r}, "--period", "day"]))
     """)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Periods: 10,958 days" in done.stdout or "Periods: 10958 days" in done.stdout
     analysis = rx.analyse_log(path, period="day")

@@ -149,7 +149,7 @@ def _summary(args, log, analysis, table, metrics) -> list[tuple[str, str]]:
                          f"the (end - new) / start formula would count them as kept "
                          f"({fmt.percent(formula)} instead of {fmt.percent(pooled)})"))
     yearly = analysis.year_over_year
-    if yearly:
+    if yearly and yearly["customers"]:
         (a, b), (c, d) = yearly["first_window"], yearly["second_window"]
         rows.append(("Yearly retention (measured)",
                      f"{fmt.percent(yearly['retention'])}: {fmt.count(yearly['retained'])} of the "
