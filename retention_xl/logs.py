@@ -1414,7 +1414,7 @@ def revenue_retention(log: Any, customer: str = "customer_id", date: str = "date
 
     .. math::
 
-        GRR_p = \\frac{\\sum_{c \\in C_{p-1}} \\min(R_{c,p}, R_{c,p-1})}{\\sum_{c \\in C_{p-1}} R_{c,p-1}}
+        GRR_p = \\frac{\\sum_{c \\in C_{p-1}} \\max(0, \\min(R_{c,p}, R_{c,p-1}))}{\\sum_{c \\in C_{p-1}} R_{c,p-1}}
         \\qquad
         NRR_p = \\frac{\\sum_{c \\in C_{p-1}} R_{c,p}}{\\sum_{c \\in C_{p-1}} R_{c,p-1}}
 
@@ -1467,7 +1467,10 @@ def revenue_retention(log: Any, customer: str = "customer_id", date: str = "date
     before = pair_revenue[where[found]]
     now = pair_revenue[found]
     from_previous = np.bincount(pair_period[found], weights=now, minlength=cal.count)
-    kept = np.bincount(pair_period[found], weights=np.minimum(now, before), minlength=cal.count)
+    # what a customer kept: its revenue now, capped at what it spent before, and never below 0
+    # (a customer cannot lose more than all it spent: a net refund counts as fully lost)
+    kept = np.bincount(pair_period[found], weights=np.maximum(np.minimum(now, before), 0.0),
+                       minlength=cal.count)
     previous = np.concatenate(([np.nan], revenue[:-1]))
     with np.errstate(divide="ignore", invalid="ignore"):
         has_base = previous > 0
@@ -1530,7 +1533,7 @@ def log_counts_sql(table: str = "purchases", customer: str = "customer_id", date
     WITH active AS (
       SELECT DISTINCT
         `client` AS customer,
-        CAST(DATE_TRUNC(`sold_on`, MONTH) AS DATE) AS period
+        CAST(TIMESTAMP_TRUNC(`sold_on`, MONTH) AS DATE) AS period
       FROM `sales`
     ...
     """

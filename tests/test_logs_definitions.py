@@ -174,7 +174,8 @@ def reference(rows, period: str):
             grr.append(None)
             nrr.append(None)
             continue
-        grr.append(sum(min(revenue[p, c], revenue[p - 1, c]) for c in active[p - 1] if c in active[p]) / before)
+        grr.append(sum(max(0.0, min(revenue[p, c], revenue[p - 1, c])) for c in active[p - 1] if c in active[p])
+                   / before)
         nrr.append(sum(revenue[p, c] for c in active[p - 1] if c in active[p]) / before)
     customers = len(days)
     repeat = sum(1 for d in days.values() if len(d) >= 2)
