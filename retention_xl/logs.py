@@ -193,10 +193,12 @@ class LogReport:
         """Sentences on rows that were kept or counted once (duplicates, zero or negative amounts)."""
         out = []
         if self.duplicates:
-            out.append(f"{self._counted('duplicates', 'are exact copies of an earlier row')} "
+            what = "is an exact copy" if self.duplicates == 1 else "are exact copies"
+            out.append(f"{self._counted('duplicates', what + ' of an earlier row')} "
                        f"({self._shown('duplicates')}): each counted once")
         if self.nonpositive_amount:
-            out.append(f"{self._counted('nonpositive_amount', 'have an amount of zero or less')} "
+            what = "has" if self.nonpositive_amount == 1 else "have"
+            out.append(f"{self._counted('nonpositive_amount', what + ' an amount of zero or less')} "
                        f"({self._shown('nonpositive_amount')}): kept as purchases, amounts summed as given")
         return out
 

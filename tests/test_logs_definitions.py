@@ -74,7 +74,7 @@ def test_duplicates_and_zero_or_negative_amounts_are_reported():
     assert report.summary() == ("16 purchases read; 1 exact duplicate counted once; "
                                 "2 with an amount of zero or less (kept)")
     assert report.notes() == [
-        "1 row of 16 are exact copies of an earlier row (row 5): each counted once",
+        "1 row of 16 is an exact copy of an earlier row (row 5): each counted once",
         "2 rows of 16 have an amount of zero or less (row 7 0.0, row 10 -10.0): kept as purchases, "
         "amounts summed as given"]
     assert log.rows == 15
@@ -256,7 +256,7 @@ def test_the_cli_says_what_was_counted(tmp_path, capsys):
     assert "Yearly retention (measured): 20.0%: 1 of the 5 customers who bought from 2023Q2 to 2024Q1 " \
            "bought again from 2024Q2 to 2025Q1" in printed
     assert "Back within a year, customers of 2024Q1: 50.0% (1 of 2;" in printed
-    assert "Note: 1 row of 16 are exact copies of an earlier row (line 7): each counted once" in printed
+    assert "Note: 1 row of 16 is an exact copy of an earlier row (line 7): each counted once" in printed
     import openpyxl
 
     book = openpyxl.load_workbook(tmp_path / "out.xlsx")

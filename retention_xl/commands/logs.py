@@ -222,6 +222,7 @@ def _write_workbook(output, args, table, cohort_counts, cohort_matrix, summary, 
     from openpyxl import Workbook
     from openpyxl.drawing.image import Image
     from openpyxl.formatting.rule import ColorScaleRule
+    from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 
     from .. import plots
@@ -259,6 +260,21 @@ def _write_workbook(output, args, table, cohort_counts, cohort_matrix, summary, 
                "the chained figure multiplies period retentions, as if nobody ever came back.").font = style.NOTE
     sheet.column_dimensions["A"].width = 46
     sheet.column_dimensions["B"].width = 90
+    for row in sheet.iter_rows(min_row=4, max_row=note, min_col=2, max_col=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.cell(row[0].row, 1).alignment = Alignment(vertical="top")
+        lines = math.ceil(len(str(row[0].value or "")) / 95)  # about 95 characters a line at width 90
+        if lines > 1:
+            sheet.row_dimensions[row[0].row].height = 15 * lines
+    sheet.cell(note, 1).alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.merge_cells(start_row=note, start_column=1, end_row=note, end_column=2)
+    sheet.row_dimensions[note].height = 48
+    # printed (or saved as PDF) one page wide, landscape: long sentences wrap instead of spilling
+    for printed in (sheet,):
+        printed.page_setup.orientation = "landscape"
+        printed.sheet_properties.pageSetUpPr.fitToPage = True
+        printed.page_setup.fitToWidth = 1
+        printed.page_setup.fitToHeight = 0
 
     periods = book.create_sheet("Periods")
     columns = [(key, head, form) for key, head, form in PERIOD_HEADERS if key in table.columns]
@@ -274,7 +290,11 @@ def _write_workbook(output, args, table, cohort_counts, cohort_matrix, summary, 
     periods.column_dimensions["A"].width = 24 if args.period in ("week", "day") else 12
     for c in range(2, len(columns) + 2):
         periods.column_dimensions[get_column_letter(c)].width = 14
-    periods.row_dimensions[1].height = 32
+    periods.row_dimensions[1].height = 60
+    periods.page_setup.orientation = "landscape"
+    periods.sheet_properties.pageSetUpPr.fitToPage = True
+    periods.page_setup.fitToWidth = 1
+    periods.page_setup.fitToHeight = 0
 
     cohorts = book.create_sheet("Cohorts")
     style.header(cohorts.cell(1, 1), "First purchase")
