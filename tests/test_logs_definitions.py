@@ -265,3 +265,17 @@ def test_the_cli_says_what_was_counted(tmp_path, capsys):
     assert "Chained per year (assumes nobody comes back)" in header
     assert [c.value for c in book["Revenue"][1]][5:] == ["Gross revenue retention (GRR)",
                                                          "Net revenue retention (NRR)"]
+
+
+def test_the_benchmark_is_compared_with_measured_yearly_retention():
+    from retention_xl.periods import retention_trend
+
+    counts = rx.counts_from_log(occasions_log(), period="quarter")
+    trend = retention_trend(counts["retention"], 4, benchmark=0.63, yearly=counts["yearly_retention"])
+    # compared as measured (50%, 50%, 0%, none, 50%), not as quarterly retention ** 4
+    np.testing.assert_allclose(trend["compared_retention"], [0.5, 0.5, 0.0, NAN, 0.5] + [NAN] * 4)
+    # more than 5 points below 63% in two quarters in a row: 2023Q2 and 2023Q3
+    assert trend.index[trend["alert"]].astype(str).tolist() == ["2023Q2", "2023Q3"]
+    chained = retention_trend(counts["retention"], 4, benchmark=0.63)
+    assert chained["annualised_retention"].equals(trend["annualised_retention"])  # still shown
+    assert not np.allclose(chained["compared_retention"], trend["compared_retention"], equal_nan=True)
