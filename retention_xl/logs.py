@@ -86,11 +86,14 @@ EXAMPLES = 5
 #: How each face names the options that the messages suggest.
 OPTION_WORDS = {
     "python": {"exclude_invalid": "pass exclude_invalid=True",
-               "date_format": "name the format with date_format={fmt!r}"},
+               "date_format": "name the format with date_format={fmt!r}",
+               "columns": "name the columns with customer=, date= (and amount=, order=)"},
     "cli": {"exclude_invalid": "add --exclude-invalid",
-            "date_format": "name the format with --date-format {fmt}"},
+            "date_format": "name the format with --date-format {fmt}",
+            "columns": "name the columns with --customer, --date (and --amount, --order)"},
     "excel": {"exclude_invalid": "set exclude_invalid to TRUE",
-              "date_format": "give the dates as Excel dates (or as 2024-03-04)"},
+              "date_format": "give the dates as Excel dates (or as 2024-03-04)",
+              "columns": "select the customer ids and the purchase dates"},
 }
 
 #: Text date forms read without being named, tried in this order (strptime codes). A file is
@@ -282,14 +285,14 @@ def _is_path(source: Any) -> bool:
     return isinstance(source, (str, os.PathLike))
 
 
-def _load_table(source: Any, columns: list[str]):
+def _load_table(source: Any, columns: list[str], face: str = "python"):
     """The requested columns as a pyarrow Table, how to name a row in messages, and the source."""
     import pyarrow as pa
 
     if isinstance(source, pd.DataFrame):
         missing = [c for c in columns if c not in source.columns]
         if missing:
-            raise _missing_columns(missing, source.columns)
+            raise _missing_columns(missing, source.columns, face=face)
         frame = source[columns]
         arrays = []
         for column in columns:
@@ -322,9 +325,9 @@ def _load_table(source: Any, columns: list[str]):
                 "save the log again as Parquet, or as CSV")) from None
         missing = [c for c in columns if c not in schema.names]
         if missing:
-            raise _missing_columns(missing, schema.names, path.name)
+            raise _missing_columns(missing, schema.names, path.name, face)
         return pq.read_table(path, columns=columns), (lambda i: f"row {i + 1}"), path.name
-    return _read_csv(path, columns), (lambda i: f"line {i + 2}"), path.name
+    return _read_csv(path, columns, face), (lambda i: f"line {i + 2}"), path.name
 
 
 def _csv_encoding(path: pathlib.Path) -> str:
@@ -347,7 +350,7 @@ def _ragged_line(path: pathlib.Path, encoding: str) -> str:
     return "a line has a different number of fields than the header"
 
 
-def _read_csv(path: pathlib.Path, columns: list[str]):
+def _read_csv(path: pathlib.Path, columns: list[str], face: str = "python"):
     """The columns of a CSV file, read block by block (the whole file is never in memory).
 
     Types are inferred from the first block; if a later block does not fit them
@@ -370,7 +373,7 @@ def _read_csv(path: pathlib.Path, columns: list[str]):
     if header is not None:
         missing = [c for c in columns if c not in header]
         if missing:
-            raise _missing_columns(missing, header, path.name)
+            raise _missing_columns(missing, header, path.name, face)
 
     def read(types):
         options = pacsv.ConvertOptions(include_columns=columns, strings_can_be_null=True,
@@ -410,11 +413,12 @@ def _read_csv(path: pathlib.Path, columns: list[str]):
             "log", f"{path.name} could not be read as a CSV file ({text.splitlines()[0]})")) from None
 
 
-def _missing_columns(missing, present, source: str = "the purchase log") -> RetentionInputError:
+def _missing_columns(missing, present, source: str = "the purchase log",
+                     face: str = "python") -> RetentionInputError:
     return RetentionInputError(Problem(
         "log", f"{source} has no column {', '.join(repr(m) for m in missing)}; "
                f"its columns are: {', '.join(map(str, present))}",
-        "name the columns with customer=, date= (and amount=)"))
+        OPTION_WORDS[face]["columns"]))
 
 
 def _check_customer(column):
@@ -700,7 +704,7 @@ def read_log(log: Any, customer: str = "customer_id", date: str = "date", amount
             columns.append(name)
     if len(set(columns)) != len(columns):
         raise RetentionInputError(Problem("log", f"the same column is named twice: {columns}"))
-    table, where, source = _load_table(log, columns)
+    table, where, source = _load_table(log, columns, face)
     report = LogReport(rows=table.num_rows, source=source)
 
     cust = table.column(customer)

@@ -130,3 +130,14 @@ def test_a_long_span_is_bounded_in_memory(tmp_path):
         "the log spans 1994-01-01 to 2024-01-01: counted by day that is a cohort table of 10,958 cohorts x "
         "10,958 days (120,077,764 cells); the limit is 25,000,000: count by week or month")
     assert rx.analyse_log(many, period="month").counts["new"].sum() == len(days)
+
+
+def test_the_command_line_names_its_own_options(tmp_path, capsys):
+    path = tmp_path / "shop.csv"
+    pd.DataFrame({"client": ["a"], "date": ["2024-01-02"]}).to_csv(path, index=False)
+    assert main(["log", str(path), str(tmp_path / "o.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert "shop.csv has no column 'customer_id'; its columns are: client, date" in err
+    assert "--customer" in err and "customer=" not in err
+    with pytest.raises(rx.RetentionInputError, match="name the columns with customer="):
+        rx.read_log(path)
