@@ -12,16 +12,24 @@ bought at least once in it. For each period ``p``:
 ``reactivated``           active in ``p``, not in ``p - 1``, bought before
 ``end``                   active in ``p`` (= retained + new + reactivated)
 ``retention``             retained / start, exact (NaN when start is 0)
+``yearly_retention``      share of ``p``'s customers who bought again within
+                          the following year, measured (NaN until that year
+                          is all in the log)
 ========================  ===================================================
 
 The three-count formula (end - new) / start would count the reactivated
 customers as kept; the table shows it as ``formula_retention`` next to the
 exact figure so the difference can be seen. Customers are counted, never
-purchases: ten purchases in a month make one active customer.
+purchases: ten purchases in a month make one active customer. Repeat and
+frequency figures count purchase occasions (customer-days, or orders); exact
+duplicate rows count once; revenue retention (GRR, NRR) follows the
+subscription definitions. docs/purchase_logs.md gives every definition and its
+source.
 
 How it is fast (10 million purchases, a million customers, 36 months: about a
 second from Parquet): the log is read column by column with pyarrow; customer
-ids become integer codes (the ids themselves when they are compact integers);
+ids become integer codes (the ids themselves when they are compact integers,
+else one dictionary-encoding pass: distinct ids and codes from one hash pass);
 each date becomes a period number through a per-day lookup table; each
 (period, customer) pair sets one byte in a periods x customers table, which
 removes duplicate purchases without a sort; then every count is a row-wise
