@@ -181,3 +181,14 @@ def test_revenue_retention_is_exported():
         assert "REVENUE_RETENTION" in functions
         args = {a["name"]: a["options"] for a in functions["REVENUE_RETENTION"].__xlfunc__["args"]}
         assert args["amounts"]["ndim"] == 2
+
+
+def test_cohort_matrix_of_a_long_daily_log_is_bounded():
+    days = pd.date_range("1994-01-01", "2024-01-01", freq="D")
+    ids = [[f"c{i}"] for i in range(len(days))]
+    dates = [[float((d - pd.Timestamp("1899-12-30")).days)] for d in days]
+    out = xl.COHORT_MATRIX(ids, dates, "day")
+    assert out.startswith("#VALUE! the log spans 1994-01-01 to 2024-01-01: counted by day that is a cohort "
+                          "table of 10,958 cohorts x 10,958 days")
+    two = xl.COHORT_MATRIX([["a"], ["b"]], [[dates[0][0]], [dates[-1][0]]], "day")
+    assert len(two) == 3 and len(two[0]) == 2 + 10_958
