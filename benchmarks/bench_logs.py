@@ -1,28 +1,34 @@
-"""Purchase log to counts and cohort matrix: retention_xl against the common pandas recipe.
+"""Purchase log to counts and cohorts: retention_xl against polars, DuckDB and pandas, on every input.
 
-A seeded synthetic log (default 10 million purchases, 1 million customers, 36
-months) is written to a temporary Parquet and CSV file. For each format, in the
-same run:
+A seeded synthetic log (default 2.5 million purchases, 250,000 customers, 36
+months: what the 2-core shared test machine runs in a few minutes) is written as
+five inputs: integer ids in Parquet and in CSV, text ids ("C0001234") in Parquet
+and in CSV, and integer ids spread over a wide range (Parquet). For each input,
+in the same run:
 
-- retention_xl: load + ``analyse_log`` (per-month counts and cohort matrix),
-  median of a few runs;
-- the pandas recipe: ``read_parquet`` / ``read_csv``, the month of each
-  purchase, first month per customer with ``groupby(...).transform("min")``,
-  ``pivot_table(..., aggfunc="nunique")`` for the cohorts, and per-month counts
-  with ``drop_duplicates`` and a merge (fewer runs: it is slow);
-- the two results are checked equal, number for number;
+- each tool's best recipe computes the per-month counts (start, retained, new,
+  reactivated, end) and the cohort table (customers of each first-purchase month
+  active k months later) from the file: retention_xl's ``analyse_log``; polars'
+  lazy scan, ``unique`` and ``group_by``; DuckDB's SQL over ``read_parquet`` /
+  ``read_csv``; the common pandas recipe (``groupby().transform("min")`` and
+  ``pivot_table(aggfunc="nunique")``);
+- every peer's numbers are checked equal to ours before any time is printed;
+- the tools take turns (interleaved repeats), the median and the spread
+  (max / min) of each are printed, and the ratio of each peer to us;
 - peak memory of retention_xl, measured in a fresh subprocess (the rise of the
   peak resident set over the process after its imports), as a multiple of the
-  loaded columns (customer ids and dates as loaded).
+  loaded columns.
 
-    python -m benchmarks logs                 # default size
+    python -m benchmarks logs
     RETENTION_XL_BENCH_ROWS=1000000 python -m benchmarks logs   # smaller
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,10 +37,11 @@ import time
 import numpy as np
 import pandas as pd
 
-from benchmarks.timing import fmt_seconds, median_seconds
+from benchmarks.timing import fmt_seconds
 
-ROWS = int(os.environ.get("RETENTION_XL_BENCH_ROWS", 10_000_000))
+ROWS = int(os.environ.get("RETENTION_XL_BENCH_ROWS", 2_500_000))
 CUSTOMERS = int(os.environ.get("RETENTION_XL_BENCH_CUSTOMERS", ROWS // 10))
+REPEAT = int(os.environ.get("RETENTION_XL_BENCH_REPEAT", 5))
 MONTHS = 36
 SEED = 20240601
 
@@ -59,26 +66,77 @@ def synthetic_log(rows: int = ROWS, customers: int = CUSTOMERS, seed: int = SEED
 
 
 def write_files(frame: pd.DataFrame, folder: str) -> dict[str, str]:
+    """The five inputs: {name: path}."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    paths = {"parquet": os.path.join(folder, "log.parquet"), "csv": os.path.join(folder, "log.csv")}
-    pq.write_table(table, paths["parquet"])
-    # dates as plain ISO days, as exported by most systems
-    csv_table = table.set_column(1, "date", table.column("date").cast(pa.date32()))
-    pacsv.write_csv(csv_table, paths["csv"],
-                    write_options=pacsv.WriteOptions(quoting_style="none"))
+    ids = frame["customer_id"].to_numpy()
+    variants = {
+        "int": pa.array(ids),
+        "str": pa.array(np.char.add("C", np.char.zfill((ids - 1_000_000).astype(str), 7)).astype(object)),
+        "wide": pa.array(ids * 7_919_000_003 % (1 << 62)),  # sparse: 2.5e5 ids over 4.6e18
+    }
+    dates = pa.array(frame["date"].to_numpy())
+    paths = {}
+    for name, column in variants.items():
+        table = pa.table({"customer_id": column, "date": dates})
+        paths[f"{name} Parquet"] = os.path.join(folder, f"{name}.parquet")
+        pq.write_table(table, paths[f"{name} Parquet"])
+        if name != "wide":
+            paths[f"{name} CSV"] = os.path.join(folder, f"{name}.csv")
+            csv_table = table.set_column(1, "date", table.column("date").cast(pa.date32()))
+            pacsv.write_csv(csv_table, paths[f"{name} CSV"], write_options=pacsv.WriteOptions(quoting_style="none"))
     return paths
 
 
-# --------------------------------------------------------------------------- the two ways
+# --------------------------------------------------------------------------- the tools
 def ours(path: str):
     import retention_xl as rx
 
     analysis = rx.analyse_log(path, period="month")
-    return analysis.counts, analysis.cohort_counts
+    counts = analysis.counts[["start", "retained", "new", "reactivated", "end"]]
+    cells = analysis.cohort_counts.stack().dropna()
+    return counts.to_numpy(np.int64), {(int(c.year * 12 + c.month - 1), int(a)): int(v)
+                                       for (c, a), v in cells.items() if v}
+
+
+def polars_recipe(path: str):
+    import polars as pl
+
+    scan = pl.scan_parquet(path) if path.endswith(".parquet") else pl.scan_csv(
+        path, schema_overrides={"date": pl.Date})
+    month = (pl.col("date").dt.year().cast(pl.Int64) * 12 + pl.col("date").dt.month().cast(pl.Int64) - 1)
+    active = (scan.select(pl.col("customer_id"), month.alias("p")).unique()
+              .with_columns(pl.col("p").min().over("customer_id").alias("cohort")).collect())
+    end = active.group_by("p").len(name="end")
+    retained = active.join(active.select("customer_id", (pl.col("p") + 1).alias("p")),
+                           on=["customer_id", "p"]).group_by("p").len(name="retained")
+    new = active.filter(pl.col("p") == pl.col("cohort")).group_by("p").len(name="new")
+    cohorts = active.group_by("cohort", (pl.col("p") - pl.col("cohort")).alias("age")).len(name="n")
+    return _assemble(end.to_pandas(), retained.to_pandas(), new.to_pandas(), cohorts.to_pandas())
+
+
+def duckdb_recipe(path: str):
+    import duckdb
+
+    source = f"read_parquet('{path}')" if path.endswith(".parquet") else \
+        f"read_csv('{path}', columns={{'customer_id': '{_csv_id_type(path)}', 'date': 'DATE'}}, header=true)"
+    con = duckdb.connect()
+    con.execute(f"""CREATE TEMP TABLE active AS
+        SELECT customer_id, p, MIN(p) OVER (PARTITION BY customer_id) AS cohort FROM (
+          SELECT DISTINCT customer_id, year(date) * 12 + month(date) - 1 AS p FROM {source})""")
+    end = con.execute("SELECT p, COUNT(*) AS \"end\" FROM active GROUP BY p").df()
+    retained = con.execute("""SELECT a.p, COUNT(*) AS retained FROM active a JOIN active b
+                              ON a.customer_id = b.customer_id AND b.p = a.p - 1 GROUP BY a.p""").df()
+    new = con.execute("SELECT p, COUNT(*) AS new FROM active WHERE p = cohort GROUP BY p").df()
+    cohorts = con.execute("SELECT cohort, p - cohort AS age, COUNT(*) AS n FROM active GROUP BY ALL").df()
+    con.close()
+    return _assemble(end, retained, new, cohorts)
+
+
+def _csv_id_type(path: str) -> str:
+    return "VARCHAR" if os.path.basename(path).startswith("str") else "BIGINT"
 
 
 def pandas_recipe(path: str):
@@ -87,34 +145,31 @@ def pandas_recipe(path: str):
         df = pd.read_parquet(path, columns=["customer_id", "date"])
     else:
         df = pd.read_csv(path, usecols=["customer_id", "date"], parse_dates=["date"])
-    df["period"] = df["date"].dt.year * 12 + df["date"].dt.month - 1
-    df["cohort"] = df.groupby("customer_id")["period"].transform("min")
-    df["age"] = df["period"] - df["cohort"]
+    df["p"] = df["date"].dt.year * 12 + df["date"].dt.month - 1
+    df["cohort"] = df.groupby("customer_id")["p"].transform("min")
+    df["age"] = df["p"] - df["cohort"]
     cohorts = df.pivot_table(index="cohort", columns="age", values="customer_id", aggfunc="nunique")
-    active = df[["customer_id", "period"]].drop_duplicates()
-    end = active.groupby("period").size()
-    retained = active.merge(active.assign(period=active["period"] + 1),
-                            on=["customer_id", "period"]).groupby("period").size()
-    new = cohorts[0]
-    counts = pd.DataFrame({"end": end, "retained": retained, "new": new}).fillna(0).astype(int)
-    counts["start"] = counts["end"].shift(1, fill_value=0)
-    counts["reactivated"] = counts["end"] - counts["retained"] - counts["new"]
-    return counts, cohorts
+    cohorts = cohorts.stack().dropna().rename("n").reset_index()
+    active = df[["customer_id", "p", "cohort"]].drop_duplicates()
+    end = active.groupby("p").size().rename("end").reset_index()
+    retained = active.merge(active[["customer_id", "p"]].assign(p=active["p"] + 1),
+                            on=["customer_id", "p"]).groupby("p").size().rename("retained").reset_index()
+    new = active[active["p"] == active["cohort"]].groupby("p").size().rename("new").reset_index()
+    return _assemble(end, retained, new, cohorts)
 
 
-def same_numbers(ours_result, recipe_result) -> bool:
-    counts, cohorts = ours_result
-    r_counts, r_cohorts = recipe_result
-    columns = ["start", "retained", "new", "reactivated", "end"]
-    a = counts[columns].to_numpy()
-    b = r_counts[columns].to_numpy()
-    if a.shape != b.shape or not np.array_equal(a, b):
-        return False
-    observed = ~np.isnan(cohorts.to_numpy())
-    recipe = r_cohorts.reindex(columns=cohorts.columns).to_numpy()
-    mine = cohorts.to_numpy()
-    return bool(np.array_equal(np.nan_to_num(recipe)[observed], mine[observed])
-                and np.isnan(recipe[~observed]).all())
+def _assemble(end, retained, new, cohorts):
+    """Peers' pieces as (counts array like ours, {(cohort, age): customers})."""
+    table = end.set_index("p")[["end"]].join(retained.set_index("p")).join(new.set_index("p"))
+    table = table.reindex(range(int(table.index.min()), int(table.index.max()) + 1)).fillna(0).astype(np.int64)
+    table["start"] = table["end"].shift(1, fill_value=0)
+    table["reactivated"] = table["end"] - table["retained"] - table["new"]
+    cells = {(int(c), int(a)): int(n) for c, a, n in cohorts[["cohort", "age", "n"]].itertuples(index=False)
+             if n}
+    return table[["start", "retained", "new", "reactivated", "end"]].to_numpy(np.int64), cells
+
+
+TOOLS = {"retention_xl": ours, "polars": polars_recipe, "duckdb": duckdb_recipe, "pandas": pandas_recipe}
 
 
 # --------------------------------------------------------------------------- memory
@@ -133,60 +188,61 @@ path = sys.argv[1]
 with open("/proc/self/clear_refs", "w") as f:   # reset the peak to the current size
     f.write("5")
 base = status("VmRSS:")
-log = rx.read_log(path)
-loaded = log.table.nbytes
-analysis = rx.analyse_log(log, period="month")
-print(json.dumps({"rise": status("VmHWM:") - base, "loaded": loaded}))
+analysis = rx.analyse_log(path, period="month")
+print(json.dumps({"rise": status("VmHWM:") - base}))
 """
 
 
 def peak_memory(path: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, path], capture_output=True, text=True,
-                         check=True)
-    return json.loads(out.stdout)
-
-
-def loaded_bytes(path: str) -> int:
-    """Bytes of the customer and date columns as a reader loads them (int64 + timestamp)."""
+    """The peak rise of analyse_log(path), and the bytes of the two columns as pyarrow loads them
+    (text ids as text, dates as dates or timestamps): the measure of "the loaded columns"."""
+    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    if path.endswith(".parquet"):
-        return pq.read_table(path, columns=["customer_id", "date"]).nbytes
-    return ROWS * 16
+    out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, path], capture_output=True, text=True,
+                         check=True)
+    result = json.loads(out.stdout)
+    table = pq.read_table(path, columns=["customer_id", "date"]) if path.endswith(".parquet") else \
+        pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(include_columns=["customer_id", "date"]))
+    result["loaded"] = table.nbytes
+    return result
 
 
 def main() -> None:
-    print(f"log: {ROWS:,} purchases, {CUSTOMERS:,} customers, {MONTHS} months (seed {SEED})")
+    print(f"log: {ROWS:,} purchases, {CUSTOMERS:,} customers, {MONTHS} months (seed {SEED}); "
+          f"{REPEAT} interleaved runs per tool (pandas: 1)")
     begin = time.perf_counter()
     frame = synthetic_log()
     with tempfile.TemporaryDirectory(prefix="retention_xl_bench_") as folder:
         paths = write_files(frame, folder)
         del frame
-        sizes = {k: os.path.getsize(p) / 2**20 for k, p in paths.items()}
-        print(f"written in {fmt_seconds(time.perf_counter() - begin)}: "
-              f"Parquet {sizes['parquet']:.0f} MiB, CSV {sizes['csv']:.0f} MiB")
-        for kind in ("parquet", "csv"):
-            path = paths[kind]
-            result = ours(path)
-            ours_time = median_seconds(lambda: ours(path), repeat=3, warmup=0)
-            recipe_result = None
-
-            def recipe():
-                nonlocal recipe_result
-                recipe_result = pandas_recipe(path)
-
-            recipe_time = median_seconds(recipe, repeat=1, warmup=0)
-            equal = same_numbers(result, recipe_result)
+        print(f"inputs written in {fmt_seconds(time.perf_counter() - begin)}")
+        for name, path in paths.items():
+            expected = ours(path)
+            for tool, recipe in TOOLS.items():
+                got = recipe(path)
+                if not (np.array_equal(got[0], expected[0]) and got[1] == expected[1]):
+                    raise SystemExit(f"bench_logs: {tool} and retention_xl disagree on {name}")
+            times = {tool: [] for tool in TOOLS}
+            for run in range(REPEAT):
+                for tool, recipe in TOOLS.items():
+                    if tool == "pandas" and run:
+                        continue
+                    gc.collect()
+                    start = time.perf_counter()
+                    recipe(path)
+                    times[tool].append(time.perf_counter() - start)
+            medians = {tool: statistics.median(t) for tool, t in times.items()}
             memory = peak_memory(path)
-            ratio = recipe_time / ours_time
-            print(f"{kind:8s} retention_xl {fmt_seconds(ours_time)} (median of 3)   "
-                  f"pandas recipe {fmt_seconds(recipe_time)} (1 run)   "
-                  f"{ratio:.1f}x faster   same numbers: {'yes' if equal else 'NO'}")
-            print(f"{'':8s} peak memory rise {memory['rise'] / 2**20:.0f} MiB = "
-                  f"{memory['rise'] / memory['loaded']:.2f}x the loaded columns "
-                  f"({memory['loaded'] / 2**20:.0f} MiB)")
-            if not equal:
-                raise SystemExit("bench_logs: retention_xl and the pandas recipe disagree")
+            cells = "   ".join(
+                f"{tool} {fmt_seconds(m)}" + ("" if tool == "retention_xl" else f" ({m / medians['retention_xl']:.1f}x)")
+                + (f" [spread {max(times[tool]) / min(times[tool]):.2f}]" if len(times[tool]) > 1 else "")
+                for tool, m in medians.items())
+            fastest_peer = min((m, t) for t, m in medians.items() if t != "retention_xl")
+            print(f"{name:13s} same numbers: yes   {cells}")
+            print(f"{'':13s} fastest peer {fastest_peer[1]} at {fastest_peer[0] / medians['retention_xl']:.2f}x ours; "
+                  f"peak memory rise {memory['rise'] / 2**20:.0f} MiB = "
+                  f"{memory['rise'] / memory['loaded']:.2f}x the loaded columns ({memory['loaded'] / 2**20:.0f} MiB)")
     print(f"total {fmt_seconds(time.perf_counter() - begin)}")
 
 

@@ -9,7 +9,7 @@ from .benchmarks import (benchmark_alert, benchmark_for, industry_benchmarks,
                          subscription_churn_benchmarks)
 from .errors import Problem, RetentionInputError
 from .logs import (analyse_log, cohort_counts, cohort_matrix, counts_from_log, log_counts_sql,
-                   purchase_metrics, read_log)
+                   purchase_metrics, read_log, revenue_retention)
 from .periods import churn_averages, period_table
 from .projection import ProjectionResult, project_profit
 from .rates import (average_churn, churn_rate, convert_churn, convert_retention,
@@ -45,5 +45,6 @@ __all__ = [
     "cohort_counts",
     "analyse_log",
     "purchase_metrics",
+    "revenue_retention",
     "log_counts_sql",
 ]

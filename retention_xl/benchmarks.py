@@ -231,16 +231,20 @@ def _trailing_product(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def benchmark_comparison(retention: Any, benchmark: float, periods_per_year: float,
-                         tolerance: float = DEFAULT_TOLERANCE) -> dict[str, np.ndarray]:
+                         tolerance: float = DEFAULT_TOLERANCE, yearly: bool = False) -> dict[str, np.ndarray]:
     """The arrays behind :func:`benchmark_alert` (``compared``, ``gap``, ``below``, ``alert``).
 
     ``retention`` is a 1-D float array of consecutive periods (NaN for a missing
     period: no comparison there). Internal: faces use :func:`benchmark_alert`
-    or :func:`retention_xl.period_table`.
+    or :func:`retention_xl.period_table`. With ``yearly=True`` the values are
+    already yearly retention (measured from a purchase log): compared as they
+    are, the "two straight quarters" still counted in periods.
     """
     values = np.asarray(retention, dtype=float)
     window = quarter_window(periods_per_year)
-    if periods_per_year >= 4:
+    if yearly:
+        compared = values.astype(float, copy=True)
+    elif periods_per_year >= 4:
         # the "quarter" ending with each period, compounded, then annualised
         compared = np.power(_trailing_product(values, window), periods_per_year / window)
     else:

@@ -236,7 +236,8 @@ def period_table(frame: Any, start: str = "start", end: str = "end", new: str = 
 
 def retention_trend(retention: pd.Series, periods_per_year: float | None = None,
                     benchmark: float | None = None, industry: str | None = None,
-                    tolerance: float = DEFAULT_TOLERANCE, table: Any = None) -> pd.DataFrame:
+                    tolerance: float = DEFAULT_TOLERANCE, table: Any = None,
+                    yearly: pd.Series | None = None) -> pd.DataFrame:
     """The columns of :func:`period_table` that follow from the retention series alone.
 
     For a retention series from anywhere (:func:`period_table`, or the exact
@@ -246,6 +247,12 @@ def retention_trend(retention: pd.Series, periods_per_year: float | None = None,
     industry, ``benchmark, compared_retention, gap_to_benchmark,
     below_benchmark, alert``. Arguments as for :func:`period_table`; the index
     of ``retention`` plays the part of the period column.
+
+    ``yearly``, when given, is a measured yearly retention per period (a
+    purchase log's :func:`retention_xl.counts_from_log` ``yearly_retention``):
+    the benchmark is then compared with it as it is, without chaining the
+    period retentions (which assumes nobody comes back after a gap); the
+    chained ``annualised_retention`` column is still given.
     """
     index = retention.index
     out = pd.DataFrame(index=index)
@@ -276,7 +283,10 @@ def retention_trend(retention: pd.Series, periods_per_year: float | None = None,
                 "periods_per_year", "periods_per_year is needed to compare with a yearly benchmark",
                 "give periods_per_year=4 for quarters, 12 for months, 1 for years"))
         bench = float(checked["benchmark"])
-        compared = benchmark_comparison(laid, bench, periods_per_year, float(checked["tolerance"]))
+        if yearly is not None:
+            laid, where = _aligned(pd.Series(yearly.to_numpy(dtype=float), index=index), periods)
+        compared = benchmark_comparison(laid, bench, periods_per_year, float(checked["tolerance"]),
+                                        yearly=yearly is not None)
         pick = (lambda a: a) if where is None else (lambda a: a[where])
         out["benchmark"] = bench
         out["compared_retention"] = pick(compared["compared"])

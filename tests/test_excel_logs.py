@@ -137,3 +137,58 @@ def test_period_table_in_the_lite_main_py(tmp_path):
     assert table == xl.PERIOD_TABLE([[100.0], [110.0]], [[110.0], [112.0]], [[15.0], [11.0]], 4, 0.78)
     # the package's data files are embedded in main.py (tests/test_lite_main.py)
     assert industry == xl.PERIOD_TABLE([[100.0], [110.0]], [[110.0], [112.0]], [[15.0], [11.0]], 4, "Retail")
+
+
+@pytest.mark.parametrize("serial", [1e12, -1e6, float("nan"), float("inf"), 0.0])
+def test_cohort_matrix_refuses_date_serials_that_are_not_dates(serial):
+    ids = [["a"], ["b"], ["c"]]
+    dates = [[45300.0], [serial], [45301.0]]
+    out = xl.COHORT_MATRIX(ids, dates)
+    assert out == (f"#NUM! purchase date {serial!r} is not an Excel date (1 for 1 January 1900 to 2,958,465 "
+                   "for 31 December 9999) in row 2")
+
+
+def test_cohort_matrix_refuses_ambiguous_text_dates_in_excel_words():
+    out = xl.COHORT_MATRIX([["a"], ["b"]], [["3/4/2024"], ["5/6/2024"]])
+    assert out.startswith("#VALUE! the dates can be read two ways: row 1 '3/4/2024'")
+    assert "date_format" not in out  # a cell shows the sentence without a Python hint
+    dirty = xl.COHORT_MATRIX([["a"], [None]], [["2024-01-02"], ["2024-01-03"]])
+    assert dirty.startswith("#VALUE! 1 row of 2 without a customer id") and "exclude_invalid=True" not in dirty
+
+
+def test_revenue_retention_spills_the_core_table():
+    ids = [["ann"], ["bob"], ["ann"], ["bob"], ["cy"], [None]]
+    dates = [[excel_serial(d)] for d in ("2024-01-05", "2024-01-09", "2024-02-03", "2024-02-20", "2024-02-21")]
+    amounts = [[100.0], [50.0], [60.0], [80.0], [30.0], [None]]
+    out = xl.REVENUE_RETENTION(ids, dates + [[None]], amounts)
+    assert out[0] == xl.REVENUE_RETENTION_HEADER
+    assert out[1] == ["2024-01", 150.0, "", 0.0, 0.0, "", ""]
+    assert out[2][:5] == ["2024-02", 170.0, 150.0, 140.0, 110.0]
+    assert out[2][5:] == [pytest.approx(110 / 150), pytest.approx(140 / 150)]
+    log = pd.DataFrame({"customer_id": [r[0] for r in ids[:5]],
+                        "date": ["2024-01-05", "2024-01-09", "2024-02-03", "2024-02-20", "2024-02-21"],
+                        "amount": [r[0] for r in amounts[:5]]})
+    core = rx.revenue_retention(log)
+    assert [row[1:] for row in out[1:]] == as_cells(core)
+    assert xl.REVENUE_RETENTION(ids, dates + [[None]], amounts[:5]).startswith("#VALUE! the three columns")
+    assert xl.REVENUE_RETENTION([["a"]], [[45300.0]], [["ten"]]).startswith(
+        "#VALUE! 1 row of 1 whose amount is blank or not a number")
+
+
+def test_revenue_retention_is_exported():
+    with classic_addin_view() as (module, _):
+        functions = excel_functions(module)
+        assert "REVENUE_RETENTION" in functions
+        args = {a["name"]: a["options"] for a in functions["REVENUE_RETENTION"].__xlfunc__["args"]}
+        assert args["amounts"]["ndim"] == 2
+
+
+def test_cohort_matrix_of_a_long_daily_log_is_bounded():
+    days = pd.date_range("1994-01-01", "2024-01-01", freq="D")
+    ids = [[f"c{i}"] for i in range(len(days))]
+    dates = [[float((d - pd.Timestamp("1899-12-30")).days)] for d in days]
+    out = xl.COHORT_MATRIX(ids, dates, "day")
+    assert out.startswith("#VALUE! the log spans 1994-01-01 to 2024-01-01: counted by day that is a cohort "
+                          "table of 10,958 cohorts x 10,958 days")
+    two = xl.COHORT_MATRIX([["a"], ["b"]], [[dates[0][0]], [dates[-1][0]]], "day")
+    assert len(two) == 3 and len(two[0]) == 2 + 10_958

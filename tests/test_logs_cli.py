@@ -30,9 +30,9 @@ def test_log_to_workbook(log_csv, tmp_path, capsys):
     # kept 1 + 1 + 1 + 1 of 3 + 2 + 3 + 2 at start
     assert "Retention, all months together: 40.0%" in printed
     assert "Reactivated customers: 2 came back" in printed
-    assert "Average order value: $12.50" in printed
+    assert "Average spend per purchase day: $12.50" in printed
     book = openpyxl.load_workbook(output)
-    assert book.sheetnames == ["Summary", "Periods", "Cohorts", "Charts"]
+    assert book.sheetnames == ["Summary", "Periods", "Cohorts", "Revenue", "Charts"]
     periods = book["Periods"]
     assert [c.value for c in periods[1]][:6] == ["Month", "Customers at start", "Retained", "New",
                                                  "Reactivated", "Customers at end"]
@@ -82,7 +82,7 @@ def test_benchmark_and_quarters(log_csv, tmp_path, capsys):
     output = tmp_path / "q.xlsx"
     assert main(["log", str(log_csv), str(output), "--period", "quarter", "--industry", "retail"]) == 0
     printed = capsys.readouterr().out
-    assert "Benchmark: 63.0% a year (retail); no alert" in printed
+    assert "Benchmark: 63.0% a year (retail) compared with the measured yearly retention; no alert" in printed
     header = [c.value for c in openpyxl.load_workbook(output)["Periods"][1]]
     assert header[0] == "Quarter" and "Alert (two quarters)" in header
     assert main(["log", str(log_csv), str(tmp_path / "d.xlsx"), "--period", "day", "--benchmark", "0.8"]) == 2

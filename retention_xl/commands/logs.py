@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sys
 
+#: Periods (and cohorts) a chart shows at most: the most recent ones.
+CHART_PERIODS = 120
 PERIODS_PER_YEAR = {"day": None, "week": 52, "month": 12, "quarter": 4, "year": 1}
 
 
@@ -27,7 +29,12 @@ def register(subparsers) -> None:
     p.add_argument("--customer", default="customer_id", help="customer id column (default customer_id)")
     p.add_argument("--date", default="date", help="purchase date column (default date)")
     p.add_argument("--amount", default=None,
-                   help="amount column: adds repeat rate, purchase frequency and average order value")
+                   help="amount column: adds revenue retention (GRR, NRR) and average order value")
+    p.add_argument("--order", default=None,
+                   help="order id column: a purchase occasion is then one order (default: one customer-day)")
+    p.add_argument("--date-format", default=None, metavar="FORMAT",
+                   help="the form of text dates, e.g. %%d/%%m/%%Y for 04/03/2024 as 4 March (default: "
+                        "read ISO and other plain forms, refuse a file that could be read two ways)")
     p.add_argument("--period", default="month", choices=["day", "week", "month", "quarter", "year"],
                    help="count by this period (default month)")
     p.add_argument("--exclude-invalid", action="store_true",
@@ -57,7 +64,8 @@ def _log(args) -> int:
     with _progress(4) as bar:
         bar.set_description("reading the log")
         log = rx.read_log(args.log, args.customer, args.date, args.amount,
-                          exclude_invalid=args.exclude_invalid)
+                          exclude_invalid=args.exclude_invalid, order=args.order,
+                          date_format=args.date_format, face="cli")
         bar.update(1)
         bar.set_description("counting customers")
         analysis = rx.analyse_log(log, period=args.period)
@@ -67,21 +75,28 @@ def _log(args) -> int:
             raise rx.RetentionInputError(rx.Problem(
                 "period", "daily retention cannot be compared with a yearly benchmark",
                 "count by week, month or quarter (--period month)"))
+        # the per-year column and the alert use the measured yearly retention, not a chain
         trend = retention_trend(counts["retention"], ppy, benchmark=args.benchmark,
-                                industry=args.industry, tolerance=args.tolerance)
+                                industry=args.industry, tolerance=args.tolerance,
+                                yearly=counts["yearly_retention"])
         table = counts.join(trend)
+        revenue = None
+        if args.amount:
+            revenue = rx.revenue_retention(log, period=args.period)
+            table = table.join(revenue[["gross_revenue_retention", "net_revenue_retention"]])
         bar.update(1)
         bar.set_description("purchase metrics")
-        metrics = rx.purchase_metrics(log, amount=args.amount)
+        metrics = rx.purchase_metrics(log, amount=args.amount, order=args.order)
         summary = _summary(args, log, analysis, table, metrics)
         bar.update(1)
         bar.set_description("writing the workbook")
         path = _write_workbook(output, args, table, analysis.cohort_counts, analysis.cohort_matrix,
-                               summary, force=args.force)
+                               summary, force=args.force, revenue=revenue)
         bar.update(1)
     for label, value in summary:
         print(f"{label}: {value}")
-    print(f"Wrote {path} (Summary, Periods, Cohorts, Charts).")
+    sheets = "Summary, Periods, Cohorts, " + ("Revenue, " if args.amount else "") + "Charts"
+    print(f"Wrote {path} ({sheets}).")
     return 0
 
 
@@ -133,18 +148,43 @@ def _summary(args, log, analysis, table, metrics) -> list[tuple[str, str]]:
             rows.append(("Reactivated customers", f"{fmt.count(reactivated)} came back after a gap; "
                          f"the (end - new) / start formula would count them as kept "
                          f"({fmt.percent(formula)} instead of {fmt.percent(pooled)})"))
+    yearly = analysis.year_over_year
+    if yearly and yearly["customers"]:
+        (a, b), (c, d) = yearly["first_window"], yearly["second_window"]
+        rows.append(("Yearly retention (measured)",
+                     f"{fmt.percent(yearly['retention'])}: {fmt.count(yearly['retained'])} of the "
+                     f"{fmt.count(yearly['customers'])} customers who bought from {a} to {b} bought "
+                     f"again from {c} to {d}"))
+    measured = counts["yearly_retention"].dropna()
+    if len(measured):
+        rows.append((f"Back within a year, customers of {measured.index[-1]}",
+                     f"{fmt.percent(measured.iloc[-1])} ({fmt.count(counts.loc[measured.index[-1], 'returning_within_year'])}"
+                     f" of {fmt.count(counts.loc[measured.index[-1], 'end'])}; the last {name} whose following "
+                     f"year is in the log)"))
     if "alert" in table.columns:
         alerts = table.index[table["alert"].to_numpy(dtype=bool)]
         bench = float(table["benchmark"].iloc[0])
         rows.append(("Benchmark", f"{fmt.percent(bench)} a year"
                      + (f" ({args.industry})" if args.industry else "")
+                     + " compared with the measured yearly retention"
                      + (f"; alert (more than {fmt.count(args.tolerance * 100)} points below for two "
                         f"straight quarters) in {len(alerts)} {name}s, last {alerts[-1]}" if len(alerts)
                         else "; no alert")))
-    rows.append(("Repeat customers", f"{fmt.percent(metrics['repeat_customer_rate'])} bought more than once"))
-    rows.append(("Purchases per customer", fmt.count(metrics["purchase_frequency"], 2)))
+    if "net_revenue_retention" in table.columns:
+        last = table[["gross_revenue_retention", "net_revenue_retention"]].dropna()
+        if len(last):
+            rows.append((f"Revenue retention, {last.index[-1]}",
+                         f"gross {fmt.percent(last['gross_revenue_retention'].iloc[-1])}, net "
+                         f"{fmt.percent(last['net_revenue_retention'].iloc[-1])} (of the revenue of the "
+                         f"{name} before, from the same customers)"))
+    occasion = "order" if metrics.attrs.get("occasion") == "order" else "day"
+    rows.append(("Repeat customers", f"{fmt.percent(metrics['repeat_customer_rate'])} bought on more than "
+                 f"one {occasion} ({fmt.count(metrics['repeat_customers'])} of {fmt.count(metrics['customers'])})"))
+    rows.append((f"Purchase {occasion}s per customer", fmt.count(metrics["purchase_frequency"], 2)))
     if "average_order_value" in metrics.index:
-        rows.append(("Average order value", fmt.money(metrics["average_order_value"], decimals=2)))
+        rows.append((f"Average spend per purchase {occasion}", fmt.money(metrics["average_order_value"], decimals=2)))
+    for note in log.report.notes():
+        rows.append(("Note", note))
     return rows
 
 
@@ -156,14 +196,25 @@ PERIOD_HEADERS = [
     ("formula_retention", "(End - new) / start", "0.0%"),
     ("change_vs_previous", "Change vs previous", '+0.0%" pts";-0.0%" pts";0.0%" pts"'),
     ("change_vs_year_ago", "Change vs a year ago", '+0.0%" pts";-0.0%" pts";0.0%" pts"'),
-    ("annualised_retention", "Annualised retention", "0.0%"),
-    ("benchmark", "Benchmark (yearly)", "0.0%"), ("compared_retention", "Quarter, annualised", "0.0%"),
+    ("returning_within_year", "Back within a year", "#,##0"),
+    ("yearly_retention", "Retention per year (measured)", "0.0%"),
+    ("annualised_retention", "Chained per year (assumes nobody comes back)", "0.0%"),
+    ("benchmark", "Benchmark (yearly)", "0.0%"), ("compared_retention", "Compared with the benchmark", "0.0%"),
     ("gap_to_benchmark", "Gap to benchmark", '+0.0%" pts";-0.0%" pts";0.0%" pts"'),
     ("below_benchmark", "Too far below", None), ("alert", "Alert (two quarters)", None),
+    ("gross_revenue_retention", "Gross revenue retention", "0.0%"),
+    ("net_revenue_retention", "Net revenue retention", "0.0%"),
+]
+REVENUE_HEADERS = [
+    ("revenue", "Revenue", "#,##0.00"), ("previous_revenue", "Revenue of the period before", "#,##0.00"),
+    ("revenue_from_previous_customers", "From the period before's customers", "#,##0.00"),
+    ("kept_revenue", "Kept (each capped at what it spent before)", "#,##0.00"),
+    ("gross_revenue_retention", "Gross revenue retention (GRR)", "0.0%"),
+    ("net_revenue_retention", "Net revenue retention (NRR)", "0.0%"),
 ]
 
 
-def _write_workbook(output, args, table, cohort_counts, cohort_matrix, summary, force: bool):
+def _write_workbook(output, args, table, cohort_counts, cohort_matrix, summary, force: bool, revenue=None):
     import io
     import math
 
@@ -171,6 +222,7 @@ def _write_workbook(output, args, table, cohort_counts, cohort_matrix, summary, 
     from openpyxl import Workbook
     from openpyxl.drawing.image import Image
     from openpyxl.formatting.rule import ColorScaleRule
+    from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 
     from .. import plots
@@ -203,9 +255,26 @@ def _write_workbook(output, args, table, cohort_counts, cohort_matrix, summary, 
     note = len(summary) + 5
     write_text(sheet.cell(note, 1), "A customer is active in a period when it bought in it. Retention = "
                "customers active in the period and the one before / customers active in the one before. "
-               "Reactivated customers (back after a gap) are not counted as kept.").font = style.NOTE
+               "Reactivated customers (back after a gap) are not counted as kept. Retention per year "
+               "(measured) = share of a period's customers who bought again within the following year; "
+               "the chained figure multiplies period retentions, as if nobody ever came back.").font = style.NOTE
     sheet.column_dimensions["A"].width = 46
     sheet.column_dimensions["B"].width = 90
+    for row in sheet.iter_rows(min_row=4, max_row=note, min_col=2, max_col=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.cell(row[0].row, 1).alignment = Alignment(vertical="top")
+        lines = math.ceil(len(str(row[0].value or "")) / 95)  # about 95 characters a line at width 90
+        if lines > 1:
+            sheet.row_dimensions[row[0].row].height = 15 * lines
+    sheet.cell(note, 1).alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.merge_cells(start_row=note, start_column=1, end_row=note, end_column=2)
+    sheet.row_dimensions[note].height = 48
+    # printed (or saved as PDF) one page wide, landscape: long sentences wrap instead of spilling
+    for printed in (sheet,):
+        printed.page_setup.orientation = "landscape"
+        printed.sheet_properties.pageSetUpPr.fitToPage = True
+        printed.page_setup.fitToWidth = 1
+        printed.page_setup.fitToHeight = 0
 
     periods = book.create_sheet("Periods")
     columns = [(key, head, form) for key, head, form in PERIOD_HEADERS if key in table.columns]
@@ -221,7 +290,11 @@ def _write_workbook(output, args, table, cohort_counts, cohort_matrix, summary, 
     periods.column_dimensions["A"].width = 24 if args.period in ("week", "day") else 12
     for c in range(2, len(columns) + 2):
         periods.column_dimensions[get_column_letter(c)].width = 14
-    periods.row_dimensions[1].height = 32
+    periods.row_dimensions[1].height = 60
+    periods.page_setup.orientation = "landscape"
+    periods.sheet_properties.pageSetUpPr.fitToPage = True
+    periods.page_setup.fitToWidth = 1
+    periods.page_setup.fitToHeight = 0
 
     cohorts = book.create_sheet("Cohorts")
     style.header(cohorts.cell(1, 1), "First purchase")
@@ -251,9 +324,33 @@ def _write_workbook(output, args, table, cohort_counts, cohort_matrix, summary, 
     for c in range(3, len(ages) + 3):
         cohorts.column_dimensions[get_column_letter(c)].width = 6
 
+    if revenue is not None:
+        sheet = book.create_sheet("Revenue")
+        style.header(sheet.cell(1, 1), args.period.capitalize())
+        for c, (_, head, _) in enumerate(REVENUE_HEADERS, start=2):
+            style.header(sheet.cell(1, c), head)
+            sheet.column_dimensions[get_column_letter(c)].width = 18
+        for r, label in enumerate(revenue.index, start=2):
+            put(sheet.cell(r, 1), str(label))
+            for c, (key, _, form) in enumerate(REVENUE_HEADERS, start=2):
+                put(sheet.cell(r, c), revenue[key].iloc[r - 2], form)
+        write_text(sheet.cell(len(revenue) + 3, 1),
+                   "GRR: revenue kept from the customers of the period before, each capped at what it spent "
+                   "then, over that period's revenue. NRR: the same without the cap (upsell counts). New "
+                   "customers count in neither.").font = style.NOTE
+        sheet.freeze_panes = "B2"
+        sheet.row_dimensions[1].height = 45
+
     charts = book.create_sheet("Charts")
-    figures = [plots.log_activity_figure(table), plots.cohort_heatmap_figure(cohort_matrix)]
+    # a chart draws one bar per period: the most recent CHART_PERIODS periods and cohorts, so that
+    # a log of thirty years by day draws in a second, as one of a year does
+    shown, matrix = table.iloc[-CHART_PERIODS:], cohort_matrix.iloc[-CHART_PERIODS:, :CHART_PERIODS]
+    figures = [plots.log_activity_figure(shown), plots.cohort_heatmap_figure(matrix)]
     anchor_row = 1
+    if len(shown) < len(table) or matrix.shape != cohort_matrix.shape:
+        write_text(charts.cell(1, 12), f"The charts show the last {CHART_PERIODS} {args.period}s and the "
+                   f"first {CHART_PERIODS} {args.period}s of the last {CHART_PERIODS} cohorts; the "
+                   f"Periods and Cohorts sheets hold all of them.").font = style.NOTE
     for figure in figures:
         image = Image(io.BytesIO(plots.figure_png(figure)))
         charts.add_image(image, f"A{anchor_row}")

@@ -261,39 +261,15 @@ def PERIOD_TABLE(start_customers, end_customers, new_customers, periods_per_year
 @arg("exclude_invalid", doc="Optional. TRUE leaves out rows without an id or a readable date; default FALSE: such rows are an error.", **CELL)
 def COHORT_MATRIX(customer_ids, purchase_dates, period="month", exclude_invalid=False):
     """Share of each group of customers (by period of first purchase) buying again 0, 1, 2... periods later. Spills a table: cohort, customers, then one column per period. Counts customers exactly."""
-    import pandas as pd
-
     ids = [cell for row in customer_ids for cell in row]
     dates = [cell for row in purchase_dates for cell in row]
-    if len(ids) != len(dates):
-        return message(rx.Problem("input", f"the two columns must have the same number of rows "
-                                           f"(got {len(ids)} and {len(dates)})"))
-    for name, cells in (("customer id", ids), ("purchase date", dates)):
-        for row, cell in enumerate(cells, start=1):
-            if isinstance(cell, str) and cell.strip() in CELL_ERRORS:
-                return message(rx.Problem(name, f"{name} comes from a cell showing {cell.strip()}",
-                                          "fix that cell first", cell.strip()), f" in row {row}")
-
-    def blank(cell):
-        return cell is None or (isinstance(cell, str) and not cell.strip())
-
-    def as_date(cell):  # an Excel date serial number (Lite may send dates as numbers)
-        if isinstance(cell, (int, float)) and not isinstance(cell, bool):
-            return pd.Timestamp(_EXCEL_EPOCH) + pd.Timedelta(days=float(cell))
-        return cell
-
-    rows = [(i, c, as_date(d)) for i, (c, d) in enumerate(zip(ids, dates), start=1)
-            if not (blank(c) and blank(d))]  # the empty rows at the bottom of a range
-    if not rows:
-        return message(rx.Problem("input", "the ranges hold no purchases"))
-    frame = pd.DataFrame({"customer_id": pd.Series([c for _, c, _ in rows], dtype=object),
-                          "date": pd.Series([d for _, _, d in rows], dtype=object)})
-    frame.index = pd.Index([i for i, _, _ in rows])
-    flag = exclude_invalid is True or (isinstance(exclude_invalid, str) and
-                                       exclude_invalid.strip().lower() in ("true", "yes")) \
-        or (isinstance(exclude_invalid, (int, float)) and exclude_invalid == 1)
+    parsed = _log_frame(ids, dates)
+    if isinstance(parsed, str):
+        return parsed
+    frame = parsed
     try:
-        analysis = rx.analyse_log(frame, period=read_choice(period, "month"), exclude_invalid=flag)
+        analysis = rx.analyse_log(frame, period=read_choice(period, "month"),
+                                  exclude_invalid=_flag(exclude_invalid), face="excel")
     except rx.RetentionInputError as error:
         return message(error.problems[0])
     except ImportError:
@@ -305,3 +281,91 @@ def COHORT_MATRIX(customer_ids, purchase_dates, period="month", exclude_invalid=
     sizes = analysis.cohort_counts[0].to_numpy()
     return [header] + [[str(label), float(size)] + row
                        for label, size, row in zip(shares.index, sizes, body)]
+
+
+#: Excel's last date, 31 December 9999, as a serial number.
+_EXCEL_LAST_SERIAL = 2958465
+
+
+def _flag(value) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes")) \
+        or (isinstance(value, (int, float)) and not isinstance(value, bool) and value == 1)
+
+
+def _log_frame(ids, dates, amounts=None):
+    """The cells of a purchase log as a DataFrame indexed by row number (from 1), without the
+    blank rows at the bottom; or the error text for the first bad cell."""
+    import math
+
+    import pandas as pd
+
+    columns = {"customer id": ids, "purchase date": dates}
+    if amounts is not None:
+        columns["amount"] = amounts
+    if len({len(v) for v in columns.values()}) != 1:
+        sizes = " and ".join(str(len(v)) for v in columns.values())
+        count = {2: "two", 3: "three"}[len(columns)]
+        return message(rx.Problem("input", f"the {count} columns must have the same number of rows "
+                                           f"(got {sizes})"))
+    for name, cells in columns.items():
+        for row, cell in enumerate(cells, start=1):
+            if isinstance(cell, str) and cell.strip() in CELL_ERRORS:
+                return message(rx.Problem(name, f"{name} comes from a cell showing {cell.strip()}",
+                                          "fix that cell first", cell.strip()), f" in row {row}")
+
+    def blank(cell):
+        return cell is None or (isinstance(cell, str) and not cell.strip())
+
+    def as_date(cell, row):  # an Excel date serial number (Lite may send dates as numbers)
+        if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+            if not math.isfinite(cell) or not 1 <= cell <= _EXCEL_LAST_SERIAL:
+                raise ValueError(message(rx.Problem(
+                    "purchase date", f"purchase date {cell!r} is not an Excel date (1 for 1 January 1900 "
+                    f"to {_EXCEL_LAST_SERIAL:,} for 31 December 9999)", "", "#NUM!"), f" in row {row}"))
+            return pd.Timestamp(_EXCEL_EPOCH) + pd.Timedelta(days=float(cell))
+        return cell
+
+    cells = list(zip(*columns.values()))
+    try:
+        rows = [(i, row[0], as_date(row[1], i)) + tuple(row[2:]) for i, row in enumerate(cells, start=1)
+                if not all(blank(c) for c in row)]  # the empty rows at the bottom of a range
+    except ValueError as error:
+        return str(error)
+    if not rows:
+        return message(rx.Problem("input", "the ranges hold no purchases"))
+    frame = pd.DataFrame({"customer_id": pd.Series([r[1] for r in rows], dtype=object),
+                          "date": pd.Series([r[2] for r in rows], dtype=object)})
+    if amounts is not None:
+        frame["amount"] = pd.Series([r[3] for r in rows], dtype=object)
+    frame.index = pd.Index([r[0] for r in rows])
+    return frame
+
+
+#: Header of the REVENUE_RETENTION spill.
+REVENUE_RETENTION_HEADER = ["Period", "Revenue", "Revenue of the period before",
+                            "From the period before's customers", "Kept (capped)",
+                            "Gross revenue retention", "Net revenue retention"]
+
+
+@func(category=CATEGORY)
+@arg("customer_ids", doc="The customer of each purchase: a column of ids (numbers or text), one purchase per row.", **RANGE)
+@arg("purchase_dates", doc="The date of each purchase (a column of dates, the same length).", **RANGE)
+@arg("amounts", doc="The amount of each purchase (a column of numbers, the same length).", **RANGE)
+@arg("period", doc='Optional. "month" (default), "day", "week", "quarter" or "year".', **CELL)
+@arg("exclude_invalid", doc="Optional. TRUE leaves out rows without an id, a readable date or an amount; default FALSE: such rows are an error.", **CELL)
+def REVENUE_RETENTION(customer_ids, purchase_dates, amounts, period="month", exclude_invalid=False):
+    """Gross and net revenue retention per period (GRR, NRR) from a list of purchases: revenue kept from the period before's customers (capped at what each spent, or not) over that period's revenue. Spills a table with a header row."""
+    flat = [[cell for row in rng for cell in row] for rng in (customer_ids, purchase_dates, amounts)]
+    parsed = _log_frame(*flat)
+    if isinstance(parsed, str):
+        return parsed
+    try:
+        table = rx.revenue_retention(parsed, period=read_choice(period, "month"),
+                                     exclude_invalid=_flag(exclude_invalid), face="excel")
+    except rx.RetentionInputError as error:
+        return message(error.problems[0])
+    except ImportError:
+        return message(rx.Problem("input", "REVENUE_RETENTION needs the pyarrow package",
+                                  "add pyarrow to requirements.txt"))
+    return [REVENUE_RETENTION_HEADER] + [[str(label)] + row for label, row in
+                                         zip(table.index, _table_cells(table[list(rx.logs.REVENUE_COLUMNS)]))]
