@@ -211,9 +211,9 @@ def test_billion_laughs_is_refused_before_any_parser_and_by_defusedxml(tmp_path)
     with pytest.raises(UnsafeWorkbookError, match="XML entity attack"):
         read_periods(bomb)
     # the fallback reader alone (no pre-check) is refused by defusedxml, with a sentence
-    from retention_xl.workbook.reader import _openpyxl_grid
+    from retention_xl.workbook.reader import _openpyxl_grids
     with pytest.raises(UnsafeWorkbookError, match="EntitiesForbidden.*XML entity attack"):
-        _openpyxl_grid(bomb)
+        _openpyxl_grids(bomb)
 
 
 def test_zip_bomb_declaring_a_huge_sheet_is_refused_from_its_declared_size(tmp_path):

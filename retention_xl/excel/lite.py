@@ -129,10 +129,12 @@ def write_lite_files(folder: Path, force: bool = False) -> list[Path]:
         If a file is already there and ``force`` is False (nothing is written).
     """
     files = {folder / "main.py": main_py(), folder / "requirements.txt": requirements_txt()}
-    existing = [path for path in files if path.exists()]
+    existing = [path for path in files if path.exists() or path.is_symlink()]
     if existing and not force:
         raise FileExistsError(f"{existing[0]} already exists (add --force to overwrite it)")
+    from ..safe_write import write_new_text  # no link followed, no half-written file
+
     folder.mkdir(parents=True, exist_ok=True)
     for path, text in files.items():
-        path.write_text(text, encoding="utf-8")
+        write_new_text(path, text, overwrite=force)
     return list(files)
