@@ -193,8 +193,9 @@ class FromData(widgets.VBox):
         upload = files[0]
         raw_name = str(upload.get("name") or "upload")
         # the name is the browser's text: show it escaped, never use it as a path
-        shown = pathlib.PurePosixPath(raw_name.replace("\\", "/")).name[:80] or "upload"
-        suffix = pathlib.PurePosixPath(shown).suffix.lower()
+        base = pathlib.PurePosixPath(raw_name.replace("\\", "/")).name or "upload"
+        suffix = pathlib.PurePosixPath(base).suffix.lower()
+        shown = base if len(base) <= 80 else base[:60] + "..." + base[-12:]
         if suffix not in (".xlsx", ".xlsm", ".csv"):
             self._fail(f"{shown} is neither an Excel workbook (.xlsx) nor a CSV file: give the filled "
                        "template (.xlsx) or a CSV with its columns.")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import math
 import os
@@ -293,9 +294,17 @@ def _benchmark_rows(grid) -> dict[str, tuple[Any, str]] | None:
     return table
 
 
+def _shown_label(label: Any) -> str:
+    """A label as the user sees it: a date without a time shows as 2024-01-31."""
+    if isinstance(label, (dt.datetime, pd.Timestamp)) and label == label.replace(hour=0, minute=0, second=0,
+                                                                                 microsecond=0):
+        return label.strftime("%Y-%m-%d")
+    return str(label)
+
+
 _QUARTER = re.compile(r"(?:(?:fy)?\d{4}\s*[-/ ]?\s*q[1-4]|q[1-4]\s*[-/ ]?\s*(?:fy)?\d{2,4}|q[1-4])", re.I | re.A)
 _MONTH = re.compile(r"(?:\d{4}\s*[-/.]\s*(?:0?[1-9]|1[0-2])|(?:0?[1-9]|1[0-2])\s*[-/.]\s*\d{4}|"
-                    r"(?:jan|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz])[a-zäéû]*\.?"
+                    r"(?:j[aä]n|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz])[a-zäéû]*\.?"
                     r"(?:\s*[-' ]?\s*\d{2,4})?)", re.I)
 _YEAR = re.compile(r"(?:fy\s*)?(?:19|20)\d{2}", re.I | re.A)
 
@@ -312,12 +321,10 @@ def periods_per_year_from_labels(labels) -> tuple[int, str] | None:
     >>> periods_per_year_from_labels(["P1", "P2"]) is None
     True
     """
-    import datetime as dt
-
     present = [label for label in labels if not _blank(label)]
     if not present or len(present) != len(labels):
         return None
-    shown = ", ".join(str(label) for label in present[:2]) + (", ..." if len(present) > 2 else "")
+    shown = ", ".join(_shown_label(label) for label in present[:2]) + (", ..." if len(present) > 2 else "")
     said = f"the period labels: {shown}"
     if all(isinstance(label, (dt.date, pd.Timestamp)) for label in present):
         if len(present) < 2:
@@ -338,9 +345,10 @@ def periods_per_year_from_labels(labels) -> tuple[int, str] | None:
             return ppy, said
     if all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, re.A) for text in texts):
         try:
-            return periods_per_year_from_labels([pd.Timestamp(text) for text in texts])
+            found = periods_per_year_from_labels([pd.Timestamp(text) for text in texts])
         except ValueError:
             return None
+        return None if found is None else (found[0], said)
     return None
 
 
