@@ -226,9 +226,14 @@ def evaluate(core: Callable[..., Any], /, **arguments: Any) -> Any:
         return message(whole[0])
     if all(cells.scalar for cells in ranges.values()):
         return _single(core, ranges, fixed)
+    # single cells go with any range; two ranges must have the same shape: a column and a
+    # row would broadcast to a table nobody asked for (n x m results from n + m cells)
+    shapes = {cells.values.shape for cells in ranges.values() if cells.values.size > 1}
     try:
         shape = np.broadcast_shapes(*(cells.values.shape for cells in ranges.values()))
     except ValueError:
+        shape = None
+    if len(shapes) > 1:
         shape = None
     if shape is None or any(cells.problems for cells in ranges.values()):
         return _row_by_row(core, ranges, fixed, shape)
