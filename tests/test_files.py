@@ -217,6 +217,8 @@ def _hostile(tmp_path: Path, kind: str) -> Path:
     source = filled_template(tmp_path, MONTHS[:2], name="source.xlsx")
     if kind == "far cell":
         sheet = _sheet_with(HEADER_ROW_XML + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    elif kind == "far cell, r not first":  # the row says 5; its one cell says otherwise
+        sheet = _sheet_with(HEADER_ROW_XML + '<row r="5"><c s="0" r="XFD1048576"><v>1</v></c></row>')
     elif kind == "far dimension":
         sheet = _sheet_with(HEADER_ROW_XML, "A1:ZZ200000")
     elif kind == "long text":  # 100 MB in one cell, stored in under 1 MB (150:1, below the zip-bomb ratio)
@@ -224,7 +226,8 @@ def _hostile(tmp_path: Path, kind: str) -> Path:
         text = "".join("".join(rng.choices("abcdefghij", k=8)) + "Q" * 1200 for _ in range(83_000))
         sheet = _sheet_with(HEADER_ROW_XML + f'<row r="5"><c r="A5" t="inlineStr"><is><t>{text}</t></is></c>'
                             '<c r="B5"><v>1</v></c><c r="C5"><v>1</v></c><c r="D5"><v>0</v></c></row>')
-    return _rezip(source, tmp_path / f"{kind.replace(' ', '_')}.xlsx", {"xl/worksheets/sheet2.xml": sheet})
+    return _rezip(source, tmp_path / f"{kind.replace(' ', '_').replace(',', '')}.xlsx",
+                  {"xl/worksheets/sheet2.xml": sheet})
 
 
 #: The stated bound: any file up to the size limit is read or refused within 1 GB and 10 s.
@@ -233,6 +236,7 @@ MEMORY_BOUND = 1 << 30
 
 @pytest.mark.parametrize("kind, words", [
     ("far cell", "spans 1,048,576 rows and 16,384 columns (to cell XFD1048576)"),
+    ("far cell, r not first", "(to cell XFD1048576)"),
     ("far dimension", "spans 200,000 rows and 702 columns"),
     ("long text", "holds a text of more than 32,767 characters"),
 ])

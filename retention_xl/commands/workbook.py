@@ -86,7 +86,8 @@ def _report(args) -> int:
     overrides = dict(periods_per_year=args.periods_per_year, industry=args.industry,
                      tolerance=args.tolerance)
     try:
-        path = write_report(args.source, args.output, overwrite=args.force, **overrides)
+        readout = report_readout(args.source, **overrides)
+        path = write_report(args.source, args.output, overwrite=args.force, readout=readout)
     except RetentionInputError as error:
         if len(error.problems) == 1:
             raise
@@ -95,7 +96,6 @@ def _report(args) -> int:
         for problem in error.problems:
             print(f"  {problem.sentence()}", file=sys.stderr)
         return 2
-    readout = report_readout(args.source, **overrides)
     print(f"Wrote {path}: {len(readout['file'].periods)} periods, with a chart.")
     for text, value, where in readout["settings"].lines():
         print(f"  {text}: {value} (from {where})")

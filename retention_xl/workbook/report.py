@@ -154,7 +154,8 @@ def _chart_png(frame) -> bytes:
 
 def write_report(source: str | os.PathLike, output: str | os.PathLike, *,
                  overwrite: bool = False, periods_per_year: float | None = None,
-                 industry: str | None = None, tolerance: float | None = None) -> Path:
+                 industry: str | None = None, tolerance: float | None = None,
+                 readout: dict | None = None) -> Path:
     """Read ``source`` (filled template or CSV), compute, and write a new report workbook.
 
     Parameters
@@ -195,8 +196,9 @@ def write_report(source: str | os.PathLike, output: str | os.PathLike, *,
     from openpyxl.drawing.image import Image
 
     source, output = Path(source), Path(output)
-    readout = report_readout(source, periods_per_year=periods_per_year, industry=industry,
-                             tolerance=tolerance)
+    if readout is None:  # (the command line reads once and passes what it read)
+        readout = report_readout(source, periods_per_year=periods_per_year, industry=industry,
+                                 tolerance=tolerance)
     file, settings = readout["file"], readout["settings"]
     frame = report_frame(file.periods)
     counts = (frame["start"], frame["end"], frame["new"])
