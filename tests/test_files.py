@@ -109,6 +109,14 @@ def test_a_csv_gets_its_period_length_from_its_labels_or_none(tmp_path, labels, 
                                                 (", ..." if len(labels) > 2 else ""))
 
 
+def test_report_of_a_file_without_filled_rows_says_so(tmp_path, capsys):
+    csv = tmp_path / "p.csv"
+    csv.write_text(HEADER)
+    assert main(["report", str(csv), str(tmp_path / "a.xlsx")]) == 2
+    assert "p.csv has no filled rows yet" in capsys.readouterr().err
+    assert not (tmp_path / "a.xlsx").exists()
+
+
 def test_report_without_a_period_length_says_so_and_takes_one_from_the_command(tmp_path, capsys):
     csv = tmp_path / "p.csv"
     csv.write_text(HEADER + "P1,100,95,5\nP2,100,92,5\n")
@@ -172,6 +180,7 @@ def test_windows_excel_csv_with_maerz_goes_through_report_without_a_traceback(tm
     (HEADER.encode() + "Q1,１２３,20,2\n".encode(), "periods.csv line 2, Customers at start"),
     (HEADER.encode("utf-16-le") + b"Q\x001\x00", "holds NUL bytes"),
     (HEADER.encode() + b"x" * 300 + b",1,1,0\n", "line 2, Period: the label is 300 characters long"),
+    (HEADER.encode() + b'"Q1,1,1,0\n', "periods.csv line 2: unexpected end of data (a quote that is never closed"),
 ])
 def test_every_csv_refusal_names_the_file_and_the_line(tmp_path, content, words):
     csv = tmp_path / "periods.csv"

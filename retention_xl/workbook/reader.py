@@ -525,7 +525,8 @@ def _csv_rows(path: Path):
     first_line = text.lstrip("\ufeff").lstrip("\r\n").split("\n", 1)[0]
     sep = _separator(first_line)
     decimal_comma = sep == ";"
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=sep)
+    # strict: an unmatched quote is an error, never a field that swallows the rest of the file
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=sep, strict=True)
     header_line, header = 0, None
     problems: list[Problem] = []
     lines, values = [], []
@@ -561,7 +562,8 @@ def _csv_rows(path: Path):
             lines.append(line)
             values.append(read)
     except csv.Error as error:
-        raise RetentionInputError(Problem("csv", f"{path.name} line {reader.line_num}: {error}",
+        raise RetentionInputError(Problem("csv", f"{path.name} line {reader.line_num}: {error} "
+                                                 "(a quote that is never closed, or a field too long)",
                                           "save it again from your spreadsheet as CSV")) from None
     if header is None:
         raise RetentionInputError(Problem("csv", f"{path.name} has no header line",

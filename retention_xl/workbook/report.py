@@ -200,6 +200,11 @@ def write_report(source: str | os.PathLike, output: str | os.PathLike, *,
         readout = report_readout(source, periods_per_year=periods_per_year, industry=industry,
                                  tolerance=tolerance)
     file, settings = readout["file"], readout["settings"]
+    if file.periods.empty:
+        from ..errors import Problem, RetentionInputError
+
+        raise RetentionInputError(Problem("source", f"{source.name} has no filled rows yet",
+                                          "fill in at least one period"))
     frame = report_frame(file.periods)
     counts = (frame["start"], frame["end"], frame["new"])
     compared = readout["table"] if readout["verdict"] is not None else None
