@@ -356,6 +356,7 @@ def test_from_data_uses_the_files_settings_and_says_where_they_came_from(tmp_pat
     assert "Periods per year: 12 (from the file's Settings (Data!K5))" in settings
     assert "alert when more than 2 points below (from the file's Settings (Data!K7))" in settings
     assert view.per_year_text() == rx.formatting.percent(readout["latest_per_year"])
+    assert f"Latest retention, per year: {view.per_year_text()}." in rx.widgets._controls.text_of(view.source.value)
     assert view.table["alert"].tolist() == readout["table"]["alert"].tolist()
     view.tolerance.value = 10
     assert "(your choice)" in view.settings_text()
@@ -383,10 +384,21 @@ def test_odd_uploads_get_a_message_never_an_exception(name, content, words):
     view = FromData()
     view.upload.value = ({"name": name, "type": "", "size": len(content), "content": memoryview(content),
                           "last_modified": datetime.datetime(2025, 1, 1)},)
+    assert view.upload.value == ()  # no stale counter on the button
     if words is None:
         assert view.problem() == "" and view.table is not None
     else:
         assert words in view.problem() and view.table is None
+
+
+def test_an_uploads_messages_name_the_users_file():
+    from retention_xl.widgets import FromData
+    content = (HEADER + "Q1,100,20,25\n").encode()
+    view = FromData()
+    view.upload.value = ({"name": "März Kunden.csv", "type": "", "size": len(content),
+                          "content": memoryview(content), "last_modified": datetime.datetime(2025, 1, 1)},)
+    assert view.problem().startswith("März Kunden.csv has 1 problem(s) to fix: März Kunden.csv line 2")
+    assert view.image.layout.display == "none"
 
 
 def test_path_box_refuses_a_link_to_another_users_file(tmp_path):

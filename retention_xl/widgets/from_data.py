@@ -186,6 +186,9 @@ class FromData(widgets.VBox):
         except Exception as error:  # noqa: BLE001 - a handler must never fail silently
             self._fail(f"The upload could not be read ({type(error).__name__}). Try again, or type "
                        "the file's path instead.")
+        finally:
+            if change["new"]:
+                self.upload.value = ()  # no stale "(1)" on the button: the file was read or refused
 
     def _read_upload(self, files) -> None:
         if not files:
@@ -205,9 +208,13 @@ class FromData(widgets.VBox):
             self._fail(f"{shown} is {len(content) / 2**20:,.1f} MB, more than the "
                        f"{MAX_UPLOAD_BYTES / 2**20:,.0f} MB an upload can be: type its path instead.")
             return
-        # the upload arrives as bytes: read it from a private copy
+        # the upload arrives as bytes: read it from a private copy whose name is the user's,
+        # cleaned to plain characters, so that every message names the file they chose
+        import re
+
+        safe = re.sub(r"[^\w.\- ]", "_", pathlib.PurePosixPath(base).stem)[:100].strip(". ") or "upload"
         with tempfile.TemporaryDirectory() as folder:
-            copy = pathlib.Path(folder) / ("upload" + suffix)
+            copy = pathlib.Path(folder) / (safe + suffix)
             copy.write_bytes(bytes(content))
             self.load(copy, name=shown)
 
@@ -224,6 +231,7 @@ class FromData(widgets.VBox):
         self.frame = self.table = self.file = None
         self.source.value = self.alert.value = self.table_html.value = ""
         self.image.value = b""
+        self.image.layout.display = "none"  # an empty picture would show a broken-image icon
         return False
 
     # ---------------------------------------------------------------- showing
@@ -235,6 +243,7 @@ class FromData(widgets.VBox):
             self.table = None
             self.alert.value = self.table_html.value = ""
             self.image.value = b""
+            self.image.layout.display = "none"
             self.source.value = ""
             self.message.value = message(
                 f"How long is one period of {self.source_name}? Its period labels do not say: choose "
@@ -252,7 +261,8 @@ class FromData(widgets.VBox):
         benchmark = float(table["benchmark"].iloc[0])
         self.source.value = (
             f'<div class="rxl-note">Showing {html.escape(self.source_name)}: {len(table)} '
-            f'{html.escape(self.periods.value)}. {html.escape(self.settings_text())} '
+            f'{html.escape(self.periods.value)}. Latest retention, per year: {self.per_year_text()}. '
+            f'{html.escape(self.settings_text())} '
             f'Benchmark for {html.escape(industry)}: {fmt.percent(benchmark)} a year '
             f'({html.escape(benchmark_source[1])}).</div>')
         self.alert.value = self._alert_html(table, industry, benchmark)
@@ -266,6 +276,7 @@ class FromData(widgets.VBox):
             title=f"Your retention as a yearly rate, against {industry}",
             tolerance=self.tolerance.value / 100, alerts=table["alert"].to_numpy(dtype=bool))
         self.image.value = figure_png(figure)
+        self.image.layout.display = None
         self.table_html.value = self._table_html(table)
         return True
 
