@@ -16,6 +16,9 @@ blank (None or "")        required argument: an error (a blank is never 0);
 text "1,200", "92.5%"     1200 and 0.925, as Excel itself reads typed text
                           (comma thousands separator, dot decimal point)
 any other text ("abc")    an error (#VALUE!): never guessed
+text of other digits      an error (#VALUE!): Arabic-Indic or full-width digits
+("١٢٣", "１２３")          are text in the template's formulas (ISNUMBER is false),
+                          so they are text here too: one rule on every face
 TRUE / FALSE              an error (#VALUE!)
 an error cell (#N/A...)   the same error comes out (#N/A in, #N/A out)
 ========================  =====================================================
