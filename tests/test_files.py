@@ -306,6 +306,15 @@ def test_no_output_is_written_through_a_link(tmp_path, capsys, command, dangling
                                                                 ([] if dangling else ["victim.xlsx"]))
 
 
+def test_the_log_workbook_is_not_written_through_a_link(tmp_path, capsys):
+    log = tmp_path / "purchases.csv"
+    log.write_text("customer_id,date\nann,2024-01-04\nbob,2024-02-01\nann,2024-02-10\n")
+    out = tmp_path / "log.xlsx"
+    out.symlink_to(tmp_path / "victim.xlsx")
+    assert main(["log", str(log), str(out), "--force"]) == 2
+    assert "is a symbolic link" in capsys.readouterr().err and not (tmp_path / "victim.xlsx").exists()
+
+
 def test_lite_folder_links_are_not_followed(tmp_path, capsys):
     folder = tmp_path / "lite"
     folder.mkdir()
