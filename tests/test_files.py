@@ -18,7 +18,7 @@ import pytest
 
 import retention_xl as rx
 from retention_xl.cli import main
-from retention_xl.workbook import read_period_file, read_periods, write_report, write_template
+from retention_xl.workbook import read_period_file, read_periods, write_template
 from retention_xl.workbook.report import report_readout
 
 ROOT = Path(__file__).resolve().parents[1]

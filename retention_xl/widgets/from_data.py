@@ -47,7 +47,10 @@ class FromData(widgets.VBox):
     industry : str, optional
         Benchmark industry. Default "Telecommunications".
     periods : {'quarters', 'months', 'years'}, optional
-        What one row is. Default "quarters".
+        What one row is, until a file says otherwise. A filled template says it
+        in its Settings (periods per year, industry and tolerance all come from
+        the file); a CSV through its labels (``2024-01``, ``2024-Q1``...). When
+        a file does not say, the page asks: nothing is assumed. Default "quarters".
 
     Examples
     --------
