@@ -57,6 +57,16 @@ def surfaces(tmp_path_factory):
         ws["K5"], ws["K6"], ws["K7"] = ppy, industry, points
         workbook.save(path)
         paths.append(path)
+    # rows typed below the table: a 3-period template with a fourth period in row 8
+    below = folder / "below_the_table.xlsx"
+    write_template(below, rows=3)
+    workbook = openpyxl.load_workbook(below)
+    for r, row in enumerate([("Q1", 100, 95, 5), ("Q2", 95, 93, 4), ("Q3", 93, 92, 3), ("Q4", 92, 50, 1)],
+                            start=5):
+        for column, value in enumerate(row, start=1):
+            workbook["Data"].cell(r, column).value = value
+    workbook.save(below)
+    paths.append(below)
     recalculated = recalculate(paths, folder / "recalculated")
     return {path.stem: (path, out) for path, out in zip(paths, recalculated)}
 
@@ -91,7 +101,19 @@ def test_template_report_and_app_agree(surfaces, case, capsys, tmp_path):
 
 def test_the_cases_cover_an_alert_an_earlier_flag_and_no_alert(surfaces):
     alerts = set()
-    for path, recalculated in surfaces.values():
+    for name, (path, recalculated) in surfaces.items():
+        if name == "below_the_table":
+            continue
         words = openpyxl.load_workbook(recalculated, data_only=True)["Data"]["K20"].value
         alerts.add(words.split(" (")[0].split(":")[0])
     assert {"ALERT", "no alert"} <= alerts, alerts
+
+
+def test_a_row_below_the_table_is_ignored_by_the_sheet_and_named_by_the_reader(surfaces, capsys, tmp_path):
+    path, recalculated = surfaces["below_the_table"]
+    data = openpyxl.load_workbook(recalculated, data_only=True)["Data"]
+    # the sheet computes the table's three periods only: the latest is Q3, not the typed Q4
+    assert data["K12"].value == "Q3" and data["K13"].value == pytest.approx((92 - 3) / 93)
+    assert main(["report", str(path), str(tmp_path / "r.xlsx")]) == 2
+    assert "Data!A8, Data!B8, Data!C8, Data!D8 are below the RetentionData table, which ends at row 7" \
+        in capsys.readouterr().err
