@@ -371,6 +371,29 @@ def test_from_data_uses_the_files_settings_and_says_where_they_came_from(tmp_pat
     assert "(your choice)" in view.settings_text()
 
 
+def test_from_data_offers_an_industry_the_user_added_to_the_file(tmp_path):
+    from retention_xl.widgets import FromData
+    path = filled_template(tmp_path, MONTHS, ppy=12)
+    workbook = openpyxl.load_workbook(path)
+    bench = workbook["Benchmarks"]
+    last = next(r for r in range(5, 80) if bench.cell(r, 1).value is None)
+    bench.cell(last, 1).value, bench.cell(last, 2).value = "Bakeries", 0.7
+    workbook["Data"]["K6"].value = "Bakeries"
+    workbook.save(path)
+    # a row added below the table is not in the template's lookup range: refused on both
+    with pytest.raises(rx.RetentionInputError, match="Data!K6: the industry 'Bakeries' is not on the"):
+        read_period_file(path)
+    row = 5  # typed over the first industry: found by the template's lookup, and here
+    bench.cell(row, 1).value, bench.cell(row, 2).value = "Bakeries", 0.7
+    bench.cell(last, 1).value = bench.cell(last, 2).value = None
+    workbook.save(path)
+    view = FromData(path)
+    assert view.industry.value == "Bakeries" and float(view.table["benchmark"].iloc[0]) == 0.7
+    assert f"from the file's Benchmarks sheet (Benchmarks!B{row})" in rx.widgets._controls.text_of(view.source.value)
+    view.load(ROOT / "retention_xl" / "widgets" / "example_periods.csv")
+    assert "Bakeries" not in view.industry.options and view.problem() == ""
+
+
 def test_from_data_asks_for_the_period_length_instead_of_assuming_quarters(tmp_path):
     from retention_xl.widgets import FromData
     csv = tmp_path / "p.csv"

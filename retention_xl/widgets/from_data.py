@@ -176,8 +176,17 @@ class FromData(widgets.VBox):
                     self._ppy[key] = ppy
                     self.periods.options = [UNKNOWN_PERIODS, *self._ppy]
                 self.periods.value = key
-            if file.industry is not None and file.industry in self.industry.options:
+            packaged = list(self._benchmarks.index)
+            if file.industry is not None:
+                # an industry the user added to the file's Benchmarks sheet is offered too
+                options = packaged + ([file.industry] if file.industry not in packaged else [])
+                if list(self.industry.options) != options:
+                    self.industry.options = options
                 self.industry.value = file.industry
+            elif list(self.industry.options) != packaged:
+                current = self.industry.value
+                self.industry.options = packaged
+                self.industry.value = current if current in packaged else packaged[0]
             if file.tolerance is not None:
                 self.tolerance.value = file.tolerance * 100
         finally:

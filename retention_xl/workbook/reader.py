@@ -285,8 +285,12 @@ def _benchmark_rows(grid) -> dict[str, tuple[Any, str]] | None:
             break
     else:
         return None
+    # the template looks industries up in the packaged table's rows only (its formula's range):
+    # a row added below them is not found there, so it is not found here either
+    from ..benchmarks import industry_benchmarks
+
     table = {}
-    for r in range(index + 1, len(grid)):
+    for r in range(index + 1, min(len(grid), index + 1 + len(industry_benchmarks()))):
         name, value = (list(grid[r][:2]) + [None, None])[:2]
         if isinstance(name, str) and name.strip():
             number = _setting_number(value)
