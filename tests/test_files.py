@@ -445,3 +445,19 @@ def test_path_box_refuses_a_link_to_another_users_file(tmp_path):
     os.chown(target, 65534, 65534)  # nobody
     link.symlink_to(target)
     assert view.load(link) is False and "link to a file of another user" in view.problem()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_streaming_text_measure_matches_a_plain_count(seed):
+    from retention_xl.workbook.safety import _long_run
+    rng = random.Random(seed)
+    limit = rng.choice([5, 17, 64, 300])
+    data = b"".join(rng.choice([b"<", b"x" * rng.randint(0, 2 * limit), b"ab"]) for _ in range(60))
+    longest = max(len(run) for run in data.split(b"<"))
+    # the same data cut into chunks at random places, as a stream delivers it
+    cuts = sorted(rng.sample(range(1, max(2, len(data))), min(5, max(0, len(data) - 2))))
+    carry, found = 0, False
+    for a, b in zip([0, *cuts], [*cuts, len(data)]):
+        too_long, carry = _long_run(data[a:b], carry, limit)
+        found = found or too_long
+    assert found == (longest > limit)
