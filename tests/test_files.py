@@ -83,6 +83,8 @@ def test_a_users_own_benchmark_on_the_benchmarks_sheet_is_used(tmp_path):
     ("K5", 0, "Data!K5"),
     ("K6", "Bakeries", "Data!K6: the industry 'Bakeries' is not on the Benchmarks sheet"),
     ("K7", 150, "Data!K7: the alert tolerance is 150"),
+    ("K7", None, "Data!K7: the alert tolerance is blank"),
+    ("K5", None, "Data!K5: periods per year is blank"),
 ])
 def test_a_bad_setting_is_named_by_its_cell(tmp_path, cell, value, words):
     path = filled_template(tmp_path, MONTHS)

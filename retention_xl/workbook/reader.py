@@ -226,6 +226,13 @@ def _settings(grids) -> tuple[dict[str, Any], dict[str, str]]:
         return {}, {}  # not the template's Settings block: the file carries no settings
     settings, sources, problems = {}, {}, []
     ppy, industry, points = cell(5, 11), cell(6, 11), cell(7, 11)
+    # a blank setting is never a default here: the sheet's own formulas would read it as 0
+    for value, address, what, hint in (
+            (ppy, "K5", "periods per year", "type 4 for quarters, 12 for months, 1 for years"),
+            (industry, "K6", "the industry", "choose your industry from the list"),
+            (points, "K7", "the alert tolerance", "type a number of points, such as 5")):
+        if _blank(value):
+            problems.append(Problem("settings", f"{DATA_SHEET}!{address}: {what} is blank", hint))
     if not _blank(ppy):
         number = _setting_number(ppy)
         if number is None or not (0 < number <= 366):
