@@ -98,7 +98,8 @@ def _report(args) -> int:
         return 2
     print(f"Wrote {path}: {len(readout['file'].periods)} periods, with a chart.")
     for text, value, where in readout["settings"].lines():
-        print(f"  {text}: {value} (from {where})")
+        origin = where if where.startswith(("not in", "none", "the usual")) else f"from {where}"
+        print(f"  {text}: {value} ({origin})")
     if readout["latest_per_year"] is not None:
         from .. import formatting as fmt
 

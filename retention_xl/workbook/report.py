@@ -253,7 +253,7 @@ def write_report(source: str | os.PathLike, output: str | os.PathLike, *,
     if compared is not None:
         summary.append(("Benchmark alert (two straight quarters)", readout["verdict"], None))
     elif len(frame):
-        missing = "periods per year" if settings.periods_per_year is None else "an industry"
+        missing = "periods per year" if settings.periods_per_year is None else "industry"
         summary.append(("Benchmark alert", f"not compared: the file gives no {missing} "
                                            "(retention-xl report --help)", None))
     first_column = "L" if compared is not None else "J"
