@@ -283,6 +283,7 @@ def write_report(source: str | os.PathLike, output: str | os.PathLike, *,
         ws.add_image(picture, f"{first_column}{row + 2}")
     style.widths(ws, {"A": 14, "B": 13, "C": 13, "D": 13, "E": 12, "F": 11, "G": 11, "H": 12, "I": 12,
                       "J": 8, first_column: 34, value_column: 44, chr(ord(value_column) + 1): 40})
+    ws.row_dimensions[header_row].height = 32  # two-line headers ("Customers at start")
     ws.freeze_panes = f"A{header_row + 1}"
     style.print_setup(ws, f"{header_row}:{header_row}")
     write_new_file(output, lambda temporary: workbook.save(temporary), overwrite=overwrite,
