@@ -463,3 +463,15 @@ def test_the_streaming_text_measure_matches_a_plain_count(seed):
         too_long, carry = _long_run(data[a:b], carry, limit)
         found = found or too_long
     assert found == (longest > limit)
+
+
+def test_from_data_takes_rows_in_file_order_as_the_template_does_even_with_dated_labels(tmp_path):
+    from retention_xl.widgets import FromData
+    days = [datetime.datetime(2024, m, 28) for m in (1, 2, 4, 5, 6, 7)]  # March is missing
+    rows = [(day, *counts[1:]) for day, counts in zip(days, MONTHS)]
+    path = filled_template(tmp_path, rows, ppy=12, industry="Retail", points=2)
+    view = FromData(path)
+    readout = report_readout(path)
+    assert list(view.table.index) == [day.strftime("%Y-%m-%d") for day in days]
+    for column in ("change_vs_previous", "compared_retention", "alert"):
+        assert view.table[column].tolist() == pytest.approx(readout["table"][column].tolist(), nan_ok=True)

@@ -7,6 +7,7 @@ import pathlib
 import tempfile
 
 import ipywidgets as widgets
+import pandas as pd
 
 import retention_xl as rx
 
@@ -263,9 +264,13 @@ class FromData(widgets.VBox):
             return False
         benchmark_source = self._benchmark_source(industry)
         try:
-            table = rx.period_table(self.frame, period="period",
+            # rows in file order, as the template and the report take them (dates as labels
+            # would otherwise be laid on a calendar, and a gap would shift the comparisons)
+            table = rx.period_table(self.frame.reset_index(drop=True),
                                     periods_per_year=self._ppy[self.periods.value],
                                     benchmark=benchmark_source[0], tolerance=self.tolerance.value / 100)
+            table.index = pd.Index([_shown(label, i) for i, label in enumerate(self.frame["period"])],
+                                   name="period")
         except rx.RetentionInputError as error:
             return self._fail(self._problems(error, self.source_name))
         self.table = table
@@ -280,8 +285,6 @@ class FromData(widgets.VBox):
         self.alert.value = self._alert_html(table, industry, benchmark)
         chart_table = {"period": [str(p) for p in table.index],
                        "retention": table["compared_retention"].to_numpy()}
-        import pandas as pd
-
         figure = retention_trend_figure(
             pd.DataFrame(chart_table), benchmark=benchmark,
             benchmark_label="Industry benchmark",
@@ -363,6 +366,17 @@ class FromData(widgets.VBox):
         if self.table is None:
             return ""
         return fmt.percent(float(self.table["annualised_retention"].iloc[-1]))
+
+
+def _shown(label, position: int) -> str:
+    """A period label as the page shows it: its text, a date without midnight, or the row number."""
+    if label is None:
+        return str(position + 1)
+    import datetime
+
+    if isinstance(label, datetime.datetime) and label.time() == datetime.time(0):
+        return label.strftime("%Y-%m-%d")
+    return str(label)
 
 
 def _unreadable_path(path: pathlib.Path) -> str:
