@@ -320,9 +320,10 @@ def test_the_log_workbook_is_not_written_through_a_link(tmp_path, capsys):
 def test_lite_folder_links_are_not_followed(tmp_path, capsys):
     folder = tmp_path / "lite"
     folder.mkdir()
-    (folder / "main.py").symlink_to(tmp_path / "victim.py")
+    (folder / "requirements.txt").symlink_to(tmp_path / "victim.txt")
     assert main(["excel", "--lite-folder", str(folder), "--force"]) == 2
-    assert not (tmp_path / "victim.py").exists()
+    assert not (tmp_path / "victim.txt").exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["requirements.txt"]  # main.py not written either
 
 
 @pytest.mark.parametrize("rows", ["0", "-5", "100000000", "ten"])
