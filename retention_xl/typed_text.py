@@ -13,21 +13,46 @@ import re
 __all__ = ["number_from_text"]
 
 # Typed text Excel itself reads as a number: 1200, 1,200, -3.5, .5, 92.5%.
-_NUMBER_TEXT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?%?|[+-]?\.\d+%?")
+_NUMBER_TEXT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?%?|[+-]?\.\d+%?",
+                          re.ASCII)  # ASCII: \d would also match Arabic-Indic and full-width digits
 
 
-def number_from_text(text: str) -> float | None:
+# The same, written with a decimal comma (semicolon-separated files from European
+# spreadsheets): 1200, 1.200, -3,5, ,5, 92,5%. Read only where the file says so.
+_DECIMAL_COMMA_TEXT = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d*)?%?|[+-]?,\d+%?",
+                                 re.ASCII)
+
+
+def number_from_text(text: str, *, decimal_comma: bool = False) -> float | None:
     """The number a text holds as Excel would read it, or None if it is not one.
 
     Comma thousands separator, dot decimal point, an optional trailing percent
     sign (which divides by 100). Anything else is not a number: never guessed.
+    Digits other than 0-9 (Arabic-Indic, full-width) are not read as numbers:
+    the template's formulas see such a cell as text, so every face refuses it.
 
     >>> number_from_text("1,200"), number_from_text(" 92.5% "), number_from_text("abc")
     (1200.0, 0.925, None)
     >>> number_from_text("1,5") is None   # not a thousands group: never guessed
     True
+
+    With ``decimal_comma=True`` (only for text from a file that separates its
+    values with semicolons, as spreadsheets set to a decimal comma save them),
+    the comma is the decimal mark and the dot groups thousands:
+
+    >>> number_from_text("1.200,5", decimal_comma=True), number_from_text("92,5%", decimal_comma=True)
+    (1200.5, 0.925)
+    >>> number_from_text("١٢٣") is None and number_from_text("１２３") is None
+    True
+    >>> number_from_text("1.5", decimal_comma=True) is None  # neither form: never guessed
+    True
     """
     text = text.strip()
+    if decimal_comma:
+        # swap the marks and read it by the one rule below: 1.200,5 is 1,200.5
+        if not _DECIMAL_COMMA_TEXT.fullmatch(text):
+            return None
+        text = text.replace(".", "").replace(",", ".")
     if not _NUMBER_TEXT.fullmatch(text):
         return None
     if text.endswith("%"):

@@ -247,8 +247,10 @@ def test_cli_bad_input_is_one_line_and_exit_code_2():
 
 
 def test_cli_text_number_is_refused_with_exit_code_2():
-    out = run_cli("retention", "1,200", "20", "5")
-    assert out.returncode == 2 and "not a plain number" in out.stderr and "Traceback" not in out.stderr
+    # the one reader of typed text: "1,200" is 1200 on every face; "1,2" is not a number anywhere
+    out = run_cli("retention", "1,2", "20", "5")
+    assert out.returncode == 2 and "'1,2' is not a number" in out.stderr and "Traceback" not in out.stderr
+    assert run_cli("retention", "1,200", "1,150", "100").returncode == 0
 
 
 def test_cli_value_reports_absolute_change_when_baseline_not_positive():

@@ -230,10 +230,9 @@ def test_bad_files_give_a_message_not_a_traceback(tmp_path, name, content, expec
     if content is not None:
         path.write_text(content)
     view = FromData()
-    before = view.table
     assert view.load(path) is False
     assert expected in view.problem()
-    assert view.table is before  # the last good table stays on screen
+    assert view.table is None and view.image.value == b"" and view.alert_text() == ""  # no stale results
 
 
 def test_app_holds_the_three_widgets():

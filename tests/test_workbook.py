@@ -211,9 +211,9 @@ def test_billion_laughs_is_refused_before_any_parser_and_by_defusedxml(tmp_path)
     with pytest.raises(UnsafeWorkbookError, match="XML entity attack"):
         read_periods(bomb)
     # the fallback reader alone (no pre-check) is refused by defusedxml, with a sentence
-    from retention_xl.workbook.reader import _openpyxl_grid
+    from retention_xl.workbook.reader import _openpyxl_grids
     with pytest.raises(UnsafeWorkbookError, match="EntitiesForbidden.*XML entity attack"):
-        _openpyxl_grid(bomb)
+        _openpyxl_grids(bomb)
 
 
 def test_zip_bomb_declaring_a_huge_sheet_is_refused_from_its_declared_size(tmp_path):
@@ -258,7 +258,9 @@ def test_report_values_come_from_the_core_and_include_a_chart(tmp_path):
     frame = read_periods(path)
     assert [ws[f"F{r}"].value for r in (5, 6, 7)] == pytest.approx(
         rx.retention_rate(frame["start"], frame["end"], frame["new"]).tolist(), rel=1e-12)
-    assert ws["K8"].value == pytest.approx(rx.average_churn(frame["start"], frame["end"], frame["new"], "pooled"))
+    label = next(c for row in ws.iter_rows() for c in row if c.value == "Average churn: pooled")
+    assert ws.cell(label.row, label.column + 1).value == pytest.approx(
+        rx.average_churn(frame["start"], frame["end"], frame["new"], "pooled"))
     assert len(ws._images) == 1
 
 

@@ -5,13 +5,48 @@ from __future__ import annotations
 import argparse
 
 from .. import formatting as fmt
+from ..typed_text import number_from_text
 
 
 def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a plain number (write 1200, not 1,200)")
+    """A count or amount, read by the one reader of typed text (1200, 1,200, 92.5)."""
+    number = number_from_text(text)
+    if number is None or text.strip().endswith("%"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (write 1200, 1,200 or 92.5)")
+    return number
+
+
+def _rate(text: str) -> float:
+    """A rate typed as a fraction (0.8) or a percent (80%): both mean the same.
+
+    A bare number above 1 is refused rather than guessed: 80 could mean 80% or 8000%.
+    """
+    number = number_from_text(text)
+    if number is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate (write 0.8 or 80%)")
+    if abs(number) > 1 and not text.strip().endswith("%"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a rate: write {text.strip()}% for {text.strip()} percent, or a fraction such as 0.8")
+    return number
+
+
+def _uplift(text: str) -> float:
+    """An improvement of retention: 0.05, 5% or 5pts all mean five points (or 5% in relative mode)."""
+    stripped = text.strip().lower()
+    for unit in ("points", "point", "pts", "pt"):
+        if stripped.endswith(unit):
+            number = number_from_text(stripped.removesuffix(unit).strip())
+            if number is None or stripped.removesuffix(unit).strip().endswith("%"):
+                break
+            return number / 100
+    number = number_from_text(stripped)
+    if number is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an improvement (write 0.05, 5% or 5pts)")
+    if abs(number) >= 1 and not stripped.endswith("%"):
+        raise argparse.ArgumentTypeError(
+            f"--uplift {text.strip()} would be {number * 100:,.15g} points: write {text.strip()}% or "
+            f"{text.strip()}pts for {text.strip()} points, or a fraction such as 0.05")
+    return number
 
 
 def register(subparsers) -> None:
@@ -25,14 +60,14 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("value", help="value of one customer and the uplift of better retention",
                               description="Value of one customer (Model A) and what better retention adds.")
     p.add_argument("margin", type=_number, help="margin per customer per period")
-    p.add_argument("retention", type=_number, help="retention per period, e.g. 0.9")
+    p.add_argument("retention", type=_rate, help="retention per period: 0.9 or 90%%")
     _uplift_options(p)
     p.set_defaults(handler=_value)
 
     p = subparsers.add_parser("project", help="profit over a horizon, now and with better retention",
                               description="Customers and profit period by period (Model B).")
     p.add_argument("customers", type=_number, help="customers now")
-    p.add_argument("retention", type=_number, help="retention per period, e.g. 0.8")
+    p.add_argument("retention", type=_rate, help="retention per period: 0.8 or 80%%")
     p.add_argument("new_customers", type=_number, help="new customers per period")
     p.add_argument("margin", type=_number, help="margin per customer per period")
     p.add_argument("--periods", type=_number, default=12, help="horizon in periods (default 12)")
@@ -45,10 +80,11 @@ def register(subparsers) -> None:
 
 
 def _uplift_options(p) -> None:
-    p.add_argument("--uplift", type=_number, default=0.05, help="improvement in retention (default 0.05)")
+    p.add_argument("--uplift", type=_uplift, default=0.05,
+                   help="improvement in retention: 0.05, 5%% or 5pts (default five points)")
     p.add_argument("--mode", choices=["points", "relative"], default="points",
                    help="points: retention + uplift (default); relative: retention x (1 + uplift)")
-    p.add_argument("--discount-rate", type=_number, default=0.0, help="discount rate per period")
+    p.add_argument("--discount-rate", type=_rate, default=0.0, help="discount rate per period: 0.1 or 10%%")
     p.add_argument("--acquisition-cost", type=_number, default=0.0, help="cost of winning one customer")
 
 

@@ -40,12 +40,13 @@ def _excel(args) -> int:
 
 
 def _workbook(args) -> int:
-    from ..excel.workbook import write_workbook
+    from ..excel.workbook import build_workbook
+    from ..safe_write import write_new_file
 
     path = Path(args.path)
-    if path.exists() and not args.force:
-        print(f"retention-xl: {path} already exists (add --force to overwrite it)")
-        return 2
-    write_workbook(path)
+    if not path.parent.exists() and not path.parent.is_symlink():
+        path.parent.mkdir(parents=True)
+    # the one safe writer: a link at the path is refused, never followed
+    write_new_file(path, lambda temporary: build_workbook().save(temporary), overwrite=args.force)
     print(f"Wrote {path}.")
     return 0

@@ -12,7 +12,7 @@ def register(subparsers) -> None:
                     "compute retention, churn, averages, the benchmark alert and the what-if sheet.")
     p.add_argument("path", nargs="?", default="retention_template.xlsx",
                    help="where to write it (default retention_template.xlsx)")
-    p.add_argument("--rows", type=int, default=60, help="periods the Data table holds (default 60)")
+    p.add_argument("--rows", type=_rows, default=60, help="periods the Data table holds (default 60)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(handler=_template)
 
@@ -24,7 +24,51 @@ def register(subparsers) -> None:
     p.add_argument("source", help="the filled template (.xlsx) or a CSV with its columns")
     p.add_argument("output", help="the report to write (.xlsx)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.add_argument("--periods-per-year", type=_positive_number, default=None,
+                   help="4 for quarters, 12 for months, 1 for years (default: the file's Settings, "
+                        "or its period labels)")
+    p.add_argument("--industry", default=None,
+                   help="benchmark industry (default: the file's Settings; see retention-xl example)")
+    p.add_argument("--tolerance", type=_points, default=None,
+                   help="alert when more than this many points below the benchmark, e.g. 5 "
+                        "(default: the file's Settings, else 5)")
     p.set_defaults(handler=_report)
+
+
+def _positive_number(text: str) -> float:
+    import argparse
+
+    from ..typed_text import number_from_text
+
+    number = number_from_text(text)
+    if number is None or number <= 0 or text.strip().endswith("%"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of periods above 0 (4 for quarters, "
+                                         "12 for months, 1 for years)")
+    return number
+
+
+def _points(text: str) -> float:
+    import argparse
+
+    from ..typed_text import number_from_text
+
+    number = number_from_text(text.removesuffix("pts").removesuffix("points").strip())
+    if number is None or text.strip().endswith("%") or not 0 <= number <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of points from 0 to 100 (5 means "
+                                         "five percentage points)")
+    return number / 100
+
+
+def _rows(text: str) -> int:
+    import argparse
+
+    try:
+        rows = int(text)
+    except ValueError:
+        rows = None
+    if rows is None or not 1 <= rows <= 100_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of periods from 1 to 100000")
+    return rows
 
 
 def _template(args) -> int:
@@ -37,10 +81,13 @@ def _template(args) -> int:
 
 def _report(args) -> int:
     from ..errors import RetentionInputError
-    from ..workbook import read_periods, write_report
+    from ..workbook.report import report_readout, write_report
 
+    overrides = dict(periods_per_year=args.periods_per_year, industry=args.industry,
+                     tolerance=args.tolerance)
     try:
-        path = write_report(args.source, args.output, overwrite=args.force)
+        readout = report_readout(args.source, **overrides)
+        path = write_report(args.source, args.output, overwrite=args.force, readout=readout)
     except RetentionInputError as error:
         if len(error.problems) == 1:
             raise
@@ -49,6 +96,18 @@ def _report(args) -> int:
         for problem in error.problems:
             print(f"  {problem.sentence()}", file=sys.stderr)
         return 2
-    periods = len(read_periods(args.source))
-    print(f"Wrote {path}: {periods} periods, with a chart.")
+    print(f"Wrote {path}: {len(readout['file'].periods)} periods, with a chart.")
+    for text, value, where in readout["settings"].lines():
+        origin = where if where.startswith(("not in", "none", "the usual")) else f"from {where}"
+        print(f"  {text}: {value} ({origin})")
+    if readout["latest_per_year"] is not None:
+        from .. import formatting as fmt
+
+        print(f"  Latest retention, per year: {fmt.percent(readout['latest_per_year'])}")
+    if readout["verdict"] is not None:
+        print(f"  Benchmark alert: {readout['verdict']}")
+    elif len(readout["file"].periods):
+        print("  Benchmark alert: not compared: give --periods-per-year (4 quarters, 12 months, 1 years) "
+              "and --industry" if readout["settings"].periods_per_year is None else
+              "  Benchmark alert: not compared: give --industry")
     return 0

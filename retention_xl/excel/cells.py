@@ -16,6 +16,9 @@ blank (None or "")        required argument: an error (a blank is never 0);
 text "1,200", "92.5%"     1200 and 0.925, as Excel itself reads typed text
                           (comma thousands separator, dot decimal point)
 any other text ("abc")    an error (#VALUE!): never guessed
+text of other digits      an error (#VALUE!): Arabic-Indic or full-width digits
+("١٢٣", "１２３")          are text in the template's formulas (ISNUMBER is false),
+                          so they are text here too: one rule on every face
 TRUE / FALSE              an error (#VALUE!)
 an error cell (#N/A...)   the same error comes out (#N/A in, #N/A out)
 ========================  =====================================================
@@ -226,9 +229,14 @@ def evaluate(core: Callable[..., Any], /, **arguments: Any) -> Any:
         return message(whole[0])
     if all(cells.scalar for cells in ranges.values()):
         return _single(core, ranges, fixed)
+    # single cells go with any range; two ranges must have the same shape: a column and a
+    # row would broadcast to a table nobody asked for (n x m results from n + m cells)
+    shapes = {cells.values.shape for cells in ranges.values() if cells.values.size > 1}
     try:
         shape = np.broadcast_shapes(*(cells.values.shape for cells in ranges.values()))
     except ValueError:
+        shape = None
+    if len(shapes) > 1:
         shape = None
     if shape is None or any(cells.problems for cells in ranges.values()):
         return _row_by_row(core, ranges, fixed, shape)

@@ -223,9 +223,9 @@ def PERIOD_TABLE(start_customers, end_customers, new_customers, periods_per_year
 
     columns = [read_cells(start_customers, "start"), read_cells(end_customers, "end"),
                read_cells(new_customers, "new")]
-    bad = _first_problem(columns)
-    if bad:
-        return bad
+    whole = [p for cells in columns for p in cells.problems if p.position is None]
+    if whole:
+        return message(whole[0])
     values = [cells.values.ravel() for cells in columns]
     if len({len(v) for v in values}) != 1:
         sizes = ", ".join(f"{len(v)}" for v in values)
@@ -245,13 +245,77 @@ def PERIOD_TABLE(start_customers, end_customers, new_customers, periods_per_year
         options["industry"] = choice
     elif choice is not None:
         options["benchmark"] = number_from_text(choice) if isinstance(choice, str) else choice
-    frame = pd.DataFrame({"start": values[0], "end": values[1], "new": values[2]},
-                         index=pd.RangeIndex(1, len(values[0]) + 1))
-    try:
-        table = rx.period_table(frame, **options)
-    except rx.RetentionInputError as error:
-        return _core_message(error)
-    return [[PERIOD_TABLE_HEADER[c] for c in table.columns]] + _table_cells(table)
+    return _period_rows(values, columns, options)
+
+
+def _blank_cell(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+#: How many earlier periods each column of the period table looks at (``window``: the alert's quarter).
+def _lookback(column: str, ppy, window: int) -> int:
+    return {"change_vs_previous": 1, "change_vs_year_ago": int(ppy or 0),
+            "compared_retention": window - 1, "gap_to_benchmark": window - 1,
+            "below_benchmark": window - 1, "alert": 2 * window - 1}.get(column, 0)
+
+
+def _period_rows(values, columns, options):
+    """The period table with good rows computed and each bad row holding its own message.
+
+    Rows left blank at the bottom of the selection are ignored. A bad row never
+    turns the whole table into one error; a good row's comparisons with earlier
+    periods (changes, the alert) are left empty when they would reach a bad row,
+    since the period they compare with is unknown.
+    """
+    import pandas as pd
+
+    rows = len(values[0])
+    blank = np.array([all(_blank_cell(v[i]) for v in values) for i in range(rows)], dtype=bool)
+    while rows and blank[rows - 1]:
+        rows -= 1
+    messages = {}
+    for cells in columns:  # error cells (#N/A...) first: their error wins
+        for problem in cells.problems:
+            if problem.position is not None and problem.position[0] < rows:
+                messages.setdefault(problem.position[0], message(problem, f" in row {problem.position[0] + 1}"))
+    table = None
+    for _ in range(4):  # the core names every bad row at once; a few rounds always suffice
+        good = [i for i in range(rows) if i not in messages]
+        if not good:
+            break
+        frame = pd.DataFrame({"start": [values[0][i] for i in good], "end": [values[1][i] for i in good],
+                              "new": [values[2][i] for i in good]}, index=pd.Index([i + 1 for i in good]))
+        try:
+            table = rx.period_table(frame, **options)
+            break
+        except rx.RetentionInputError as error:
+            located = [p for p in error.problems if p.position is not None]
+            if len(located) < len(error.problems):
+                return _core_message(error)
+            for problem in located:
+                row = good[problem.position[0]]
+                messages.setdefault(row, message(problem, f" in row {row + 1}"))
+            table = None
+    if table is None:
+        return messages[min(messages)] if messages else message(rx.Problem(
+            "input", "the selection holds no filled row", "select the rows of your periods"))
+    header = [PERIOD_TABLE_HEADER[c] for c in table.columns]
+    cells = dict(zip(table.index, _table_cells(table)))
+    ppy = options.get("periods_per_year")
+    window = rx.benchmarks.quarter_window(ppy) if ppy else 1
+    bad_rows = sorted(messages)
+    out = [header]
+    for i in range(rows):
+        if i in messages:
+            out.append([messages[i]] + [""] * (len(header) - 1))
+            continue
+        row = cells[i + 1]
+        for c, column in enumerate(table.columns):
+            reach = _lookback(column, ppy, window)
+            if reach and any(i - reach <= b < i for b in bad_rows):
+                row[c] = ""
+        out.append(row)
+    return out
 
 
 @func(category=CATEGORY)

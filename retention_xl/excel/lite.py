@@ -13,6 +13,7 @@ so every formula still lives once, in the core.
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 import retention_xl
@@ -191,10 +192,19 @@ def write_lite_files(folder: Path, force: bool = False) -> list[Path]:
         If a file is already there and ``force`` is False (nothing is written).
     """
     files = {folder / "main.py": main_py(), folder / "requirements.txt": requirements_txt()}
-    existing = [path for path in files if path.exists()]
+    existing = [path for path in files if path.exists() or path.is_symlink()]
     if existing and not force:
         raise FileExistsError(f"{existing[0]} already exists (add --force to overwrite it)")
+    from ..errors import Problem, RetentionInputError
+    from ..safe_write import write_new_text  # no link followed, no half-written file
+
+    links = [path for path in files if path.is_symlink()]
+    if links:  # refused before either file is written: never half a pair
+        raise RetentionInputError(Problem("output", f"{links[0].name} is a symbolic link (to "
+                                                    f"{os.readlink(links[0])})",
+                                          "retention_xl never writes through a link; remove it or "
+                                          "choose another folder"))
     folder.mkdir(parents=True, exist_ok=True)
     for path, text in files.items():
-        path.write_text(text, encoding="utf-8")
+        write_new_text(path, text, overwrite=force)
     return list(files)

@@ -7,6 +7,7 @@ import pathlib
 import tempfile
 
 import ipywidgets as widgets
+import pandas as pd
 
 import retention_xl as rx
 
@@ -21,6 +22,11 @@ EXAMPLE_PATH = pathlib.Path(__file__).with_name("example_periods.csv")
 
 #: What one period is, and how many make a year (the benchmarks are yearly).
 PERIODS_PER_YEAR = {"quarters": 4, "months": 12, "years": 1}
+#: The choice shown while a file does not say how long its periods are: never assumed.
+UNKNOWN_PERIODS = "choose: the file does not say"
+#: Largest upload read. Voila's websocket (tornado) drops larger messages before they reach
+#: the page's code, so the limit is stated on the page and checked here for what arrives.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 _MOST_PROBLEMS_SHOWN = 8
 
@@ -42,7 +48,10 @@ class FromData(widgets.VBox):
     industry : str, optional
         Benchmark industry. Default "Telecommunications".
     periods : {'quarters', 'months', 'years'}, optional
-        What one row is. Default "quarters".
+        What one row is, until a file says otherwise. A filled template says it
+        in its Settings (periods per year, industry and tolerance all come from
+        the file); a CSV through its labels (``2024-01``, ``2024-Q1``...). When
+        a file does not say, the page asks: nothing is assumed. Default "quarters".
 
     Examples
     --------
@@ -68,12 +77,13 @@ class FromData(widgets.VBox):
         style = {"description_width": LABEL_WIDTH}
         wide = widgets.Layout(width="520px")
         self.upload = widgets.FileUpload(accept=".xlsx,.xlsm,.csv", multiple=False,
-                                         description="Upload a file")
+                                         description="Upload a file", tooltip="Upload a file (up to 10 MB)")
         self.path = widgets.Text(description="Or the file's path on this computer",
                                  placeholder="e.g. C:\\Reports\\retention.xlsx", style=style,
                                  layout=wide)
         self.load_button = widgets.Button(description="Load", button_style="primary")
-        self.periods = widgets.Dropdown(options=list(PERIODS_PER_YEAR), value=periods,
+        self._ppy = dict(PERIODS_PER_YEAR)
+        self.periods = widgets.Dropdown(options=[UNKNOWN_PERIODS, *PERIODS_PER_YEAR], value=periods,
                                         description="Each row is one of", style=style,
                                         layout=widgets.Layout(width="390px"))
         self.industry = widgets.Dropdown(options=industries["industry"].tolist(),
@@ -90,31 +100,49 @@ class FromData(widgets.VBox):
         self.table_html = widgets.HTML()
         self.frame = None  # the periods as read
         self.table = None  # the period table from the core
+        self.file = None  # the file as read, with the settings it carries
+        self._chosen: set[str] = set()  # settings the user changed after loading
+        self._setting = False
         header = widgets.HTML(
             CSS + '<div class="rxl-title">Your retention, period by period</div>'
             '<div class="rxl-note">Load the filled template workbook or a CSV with the '
-            'columns Period, Customers at start, Customers at end, New customers. Your file '
-            'is only read, never changed.</div>')
+            'columns Period, Customers at start, Customers at end, New customers (up to 10 MB). '
+            "A filled template's own settings (periods per year, industry, tolerance) are used; "
+            'you can change them below. Your file is only read, never changed.</div>')
         super().__init__([header, self.upload,
                           widgets.HBox([self.path, self.load_button]), self.periods,
                           self.industry, self.tolerance, self.message, self.source,
                           self.alert, self.image, self.table_html])
         self.upload.observe(self._uploaded, names="value")
         self.load_button.on_click(lambda _button: self.load(self.path.value))
-        for control in (self.periods, self.industry, self.tolerance):
-            control.observe(lambda _change: self._show(), names="value")
+        for name, control in (("periods", self.periods), ("industry", self.industry),
+                              ("tolerance", self.tolerance)):
+            control.observe(lambda _change, name=name: self._changed(name), names="value")
         self.load(EXAMPLE_PATH if path is None else path)
 
+    def _changed(self, name: str) -> None:
+        if self._setting:  # the file's own settings: shown once, after all are set
+            return
+        self._chosen.add(name)
+        self._show()
+
     # ----------------------------------------------------------------- loading
-    def load(self, path) -> bool:
-        """Read a file and show it; on a bad file show why. True when it was read."""
+    def load(self, path, name: str | None = None) -> bool:
+        """Read a file and show it; on a bad file clear the old results and say why.
+
+        True when it was read. ``name`` is the name to show (an upload's own name).
+        """
         path = pathlib.Path(str(path).strip().strip('"'))
         if not str(path) or str(path) == ".":
             return self._fail("Type the path of a file first, or use the upload button.")
-        from ..workbook import read_periods  # openpyxl and calamine load only when needed
+        shown = name or path.name
+        from ..workbook import read_period_file  # openpyxl and calamine load only when needed
 
         try:
-            frame = read_periods(path)
+            refusal = _unreadable_path(path)
+            if refusal:
+                return self._fail(refusal)
+            file = read_period_file(path)
         except FileNotFoundError:
             return self._fail(f"There is no file at {path}: check the folder and the name.")
         except IsADirectoryError:
@@ -122,30 +150,86 @@ class FromData(widgets.VBox):
         except PermissionError:
             return self._fail(f"{path} cannot be opened: it may be open in another program.")
         except rx.RetentionInputError as error:
-            return self._fail(self._problems(error, path.name))
+            return self._fail(self._problems(error, shown))
         except Exception as error:  # noqa: BLE001 - any unreadable file is a message here
-            return self._fail(f"{path.name} could not be read as a workbook or CSV "
+            return self._fail(f"{shown} could not be read as a workbook or CSV "
                               f"({type(error).__name__}). Save it again from Excel as .xlsx "
                               "or as CSV, and load it again.")
-        if frame.empty:
-            return self._fail(f"{path.name} has no filled rows yet: fill in at least one period.")
-        self.frame, self.source_name = frame, (
-            "the example file" if path == EXAMPLE_PATH else path.name)
+        if file.periods.empty:
+            return self._fail(f"{shown} has no filled rows yet: fill in at least one period.")
+        self.file, self.frame = file, file.periods
+        self.source_name = "the example file" if path == EXAMPLE_PATH else shown
+        self._chosen.clear()
+        self._take_settings(file)
         return self._show()
 
+    def _take_settings(self, file) -> None:
+        """Set the controls to what the file says (without counting it as the user's choice)."""
+        self._setting = True
+        try:
+            ppy = file.periods_per_year
+            if ppy is None:
+                self.periods.value = UNKNOWN_PERIODS
+            else:
+                key = next((k for k, v in self._ppy.items() if v == ppy), None)
+                if key is None:
+                    key = f"{ppy:g} periods a year"
+                    self._ppy[key] = ppy
+                    self.periods.options = [UNKNOWN_PERIODS, *self._ppy]
+                self.periods.value = key
+            packaged = list(self._benchmarks.index)
+            if file.industry is not None:
+                # an industry the user added to the file's Benchmarks sheet is offered too
+                options = packaged + ([file.industry] if file.industry not in packaged else [])
+                if list(self.industry.options) != options:
+                    self.industry.options = options
+                self.industry.value = file.industry
+            elif list(self.industry.options) != packaged:
+                current = self.industry.value
+                self.industry.options = packaged
+                self.industry.value = current if current in packaged else packaged[0]
+            if file.tolerance is not None:
+                self.tolerance.value = file.tolerance * 100
+        finally:
+            self._setting = False
+
     def _uploaded(self, change) -> None:
-        files = change["new"]
+        try:
+            self._read_upload(change["new"])
+        except Exception as error:  # noqa: BLE001 - a handler must never fail silently
+            self._fail(f"The upload could not be read ({type(error).__name__}). Try again, or type "
+                       "the file's path instead.")
+        finally:
+            if change["new"]:
+                self.upload.value = ()  # no stale "(1)" on the button: the file was read or refused
+
+    def _read_upload(self, files) -> None:
         if not files:
             return
         upload = files[0]
-        suffix = pathlib.Path(upload["name"]).suffix
-        # the upload arrives as bytes: read it from a private copy with the same name
+        raw_name = str(upload.get("name") or "upload")
+        # the name is the browser's text: show it escaped, never use it as a path
+        base = pathlib.PurePosixPath(raw_name.replace("\\", "/")).name or "upload"
+        suffix = pathlib.PurePosixPath(base).suffix.lower()
+        shown = base if len(base) <= 80 else base[:60] + "..." + base[-12:]
+        if suffix not in (".xlsx", ".xlsm", ".csv"):
+            self._fail(f"{shown} is neither an Excel workbook (.xlsx) nor a CSV file: give the filled "
+                       "template (.xlsx) or a CSV with its columns.")
+            return
+        content = upload.get("content") or b""
+        if len(content) > MAX_UPLOAD_BYTES:
+            self._fail(f"{shown} is {len(content) / 2**20:,.1f} MB, more than the "
+                       f"{MAX_UPLOAD_BYTES / 2**20:,.0f} MB an upload can be: type its path instead.")
+            return
+        # the upload arrives as bytes: read it from a private copy whose name is the user's,
+        # cleaned to plain characters, so that every message names the file they chose
+        import re
+
+        safe = re.sub(r"[^\w.\- ]", "_", pathlib.PurePosixPath(base).stem)[:100].strip(". ") or "upload"
         with tempfile.TemporaryDirectory() as folder:
-            copy = pathlib.Path(folder) / ("upload" + suffix)
-            copy.write_bytes(bytes(upload["content"]))
-            named = pathlib.Path(folder) / pathlib.Path(upload["name"]).name
-            copy.rename(named)
-            self.load(named)
+            copy = pathlib.Path(folder) / (safe + suffix)
+            copy.write_bytes(bytes(content))
+            self.load(copy, name=shown)
 
     @staticmethod
     def _problems(error, name: str) -> str:
@@ -155,7 +239,12 @@ class FromData(widgets.VBox):
         return f"{name} has {len(error.problems)} problem(s) to fix: " + "; ".join(listed) + "."
 
     def _fail(self, text: str) -> bool:
+        """Say what is wrong and clear the last results: no old numbers under a new error."""
         self.message.value = message(text)
+        self.frame = self.table = self.file = None
+        self.source.value = self.alert.value = self.table_html.value = ""
+        self.image.value = b""
+        self.image.layout.display = "none"  # an empty picture would show a broken-image icon
         return False
 
     # ---------------------------------------------------------------- showing
@@ -163,32 +252,46 @@ class FromData(widgets.VBox):
         if self.frame is None:
             return False
         industry = self.industry.value
+        if self.periods.value == UNKNOWN_PERIODS:
+            self.table = None
+            self.alert.value = self.table_html.value = ""
+            self.image.value = b""
+            self.image.layout.display = "none"
+            self.source.value = ""
+            self.message.value = message(
+                f"How long is one period of {self.source_name}? Its period labels do not say: choose "
+                "quarters, months or years above (nothing is assumed).")
+            return False
+        benchmark_source = self._benchmark_source(industry)
         try:
-            table = rx.period_table(self.frame, period="period",
-                                    periods_per_year=PERIODS_PER_YEAR[self.periods.value],
-                                    industry=industry, tolerance=self.tolerance.value / 100)
+            # rows in file order, as the template and the report take them (dates as labels
+            # would otherwise be laid on a calendar, and a gap would shift the comparisons)
+            table = rx.period_table(self.frame.reset_index(drop=True),
+                                    periods_per_year=self._ppy[self.periods.value],
+                                    benchmark=benchmark_source[0], tolerance=self.tolerance.value / 100)
+            table.index = pd.Index([_shown(label, i) for i, label in enumerate(self.frame["period"])],
+                                   name="period")
         except rx.RetentionInputError as error:
             return self._fail(self._problems(error, self.source_name))
         self.table = table
         self.message.value = ""
         benchmark = float(table["benchmark"].iloc[0])
-        row = self._benchmarks.loc[industry]
         self.source.value = (
             f'<div class="rxl-note">Showing {html.escape(self.source_name)}: {len(table)} '
-            f'{self.periods.value}. Benchmark for {html.escape(industry)}: '
-            f'{fmt.percent(benchmark)} a year ({html.escape(str(row.get("source", "")))}; '
-            f'{html.escape(str(row.get("caveat", "")))}).</div>')
+            f'{html.escape(self.periods.value)}. Latest retention, per year: {self.per_year_text()}. '
+            f'{html.escape(self.settings_text())} '
+            f'Benchmark for {html.escape(industry)}: {fmt.percent(benchmark)} a year '
+            f'({html.escape(benchmark_source[1])}).</div>')
         self.alert.value = self._alert_html(table, industry, benchmark)
         chart_table = {"period": [str(p) for p in table.index],
                        "retention": table["compared_retention"].to_numpy()}
-        import pandas as pd
-
         figure = retention_trend_figure(
             pd.DataFrame(chart_table), benchmark=benchmark,
             benchmark_label="Industry benchmark",
             title=f"Your retention as a yearly rate, against {industry}",
             tolerance=self.tolerance.value / 100, alerts=table["alert"].to_numpy(dtype=bool))
         self.image.value = figure_png(figure)
+        self.image.layout.display = None
         self.table_html.value = self._table_html(table)
         return True
 
@@ -226,6 +329,30 @@ class FromData(widgets.VBox):
                 f'font-size:13px"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}'
                 "</tbody></table>")
 
+    def _benchmark_source(self, industry: str) -> tuple[float, str]:
+        """The benchmark and where it is from: the file's own Benchmarks sheet for its industry."""
+        file = self.file
+        if file is not None and file.benchmark is not None and file.industry == industry:
+            return file.benchmark, f"from {file.sources['benchmark']}"
+        row = self._benchmarks.loc[industry]
+        return float(row["yearly_retention"]), f"{row.get('source', '')}; {row.get('caveat', '')}"
+
+    def settings_text(self) -> str:
+        """Which settings are used and where each came from: the file, or the user's choice."""
+        sources = dict(self.file.sources) if self.file is not None else {}
+
+        def origin(name: str, key: str, default: str) -> str:
+            if name in self._chosen:
+                return "your choice"
+            found = sources.get(key, "not in the file")
+            return f"from {found}" if found != "not in the file" else default
+
+        points = fmt.count(self.tolerance.value, 0 if float(self.tolerance.value).is_integer() else 1)
+        return (f"Periods per year: {self._ppy[self.periods.value]:g} "
+                f"({origin('periods', 'periods_per_year', 'your choice')}); industry: {self.industry.value} "
+                f"({origin('industry', 'industry', 'the default: not in the file')}); alert when more than "
+                f"{points} points below ({origin('tolerance', 'tolerance', 'the usual 5: not in the file')}).")
+
     def alert_text(self) -> str:
         """The alert line as the page shows it."""
         return text_of(self.alert.value)
@@ -233,3 +360,47 @@ class FromData(widgets.VBox):
     def problem(self) -> str:
         """The problem message on the page, '' when the file was fine."""
         return text_of(self.message.value)
+
+    def per_year_text(self) -> str:
+        """The latest retention as a yearly rate, as the table shows it ('' when none)."""
+        if self.table is None:
+            return ""
+        return fmt.percent(float(self.table["annualised_retention"].iloc[-1]))
+
+
+def _shown(label, position: int) -> str:
+    """A period label as the page shows it: its text, a date without midnight, or the row number."""
+    if label is None:
+        return str(position + 1)
+    import datetime
+
+    if isinstance(label, datetime.datetime) and label.time() == datetime.time(0):
+        return label.strftime("%Y-%m-%d")
+    return str(label)
+
+
+def _unreadable_path(path: pathlib.Path) -> str:
+    """Why the path box must not read ``path`` ('' when it may).
+
+    Only regular files this user can read; a link is followed only to a file
+    of this same user, so the box never shows another user's file through a link.
+    """
+    import os
+    import stat
+
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return f"There is no file at {path}: check the folder and the name."
+    except OSError as error:
+        return f"{path} cannot be opened ({error.strerror})."
+    if stat.S_ISDIR(status.st_mode):
+        return f"{path} is a folder: give the path of the file in it."
+    if not stat.S_ISREG(status.st_mode):
+        return f"{path} is not a regular file."
+    if not os.access(path, os.R_OK):
+        return f"{path} cannot be opened: you may not read it."
+    linked = any(part.is_symlink() for part in [path, *path.parents] if str(part) not in ("", "."))
+    if linked and hasattr(os, "getuid") and status.st_uid != os.getuid():
+        return (f"{path} is a link to a file of another user: give the path of your own file.")
+    return ""

@@ -1,7 +1,8 @@
 """Template workbooks: native formulas for staff without Python, read back and checked by Python.
 
 - :func:`build_template` / :func:`write_template`: the template (``workbooks/retention_template.xlsx``).
-- :func:`read_periods`: a filled template (or a CSV with its columns) as a checked DataFrame.
+- :func:`read_periods`: a filled template (or a CSV with its columns) as a checked DataFrame;
+  :func:`read_period_file`: the same with the settings the file carries.
 - :func:`write_report`: a new workbook with the computed values and a chart.
 - :mod:`.safety`: what is refused in a stranger's file, and how files are written.
 
@@ -13,12 +14,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .reader import read_periods
+from .reader import PeriodFile, read_period_file, read_periods
 from .report import write_report
 from .safety import UnsafeWorkbookError, check_workbook_file, write_new_file, write_text
 from .template import DEFAULT_ROWS, build_template
 
-__all__ = ["build_template", "write_template", "read_periods", "write_report",
+__all__ = ["build_template", "write_template", "read_periods", "read_period_file", "PeriodFile",
+           "write_report",
            "check_workbook_file", "write_text", "UnsafeWorkbookError", "TEMPLATE_PATH"]
 
 #: The committed template, relative to the repository root.

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..rates import average_churn, churn_rate, lost_customers, retention_rate
 from . import style
-from .reader import read_periods
+from .reader import PeriodFile, read_period_file
 from .safety import write_new_file, write_text
 
-__all__ = ["write_report", "report_frame"]
+__all__ = ["write_report", "report_frame", "report_settings", "ReportSettings", "benchmark_verdict",
+           "report_readout"]
 
 _COLUMNS = (("Period", None), ("Customers at start", style.COUNT), ("Customers at end", style.COUNT),
             ("New customers", style.COUNT), ("Lost customers", style.COUNT),
@@ -35,6 +37,92 @@ def report_frame(periods):
     return frame
 
 
+@dataclass(frozen=True)
+class ReportSettings:
+    """The settings a report uses, each with where it came from (the file, the command, or none)."""
+
+    periods_per_year: float | None
+    industry: str | None
+    benchmark: float | None
+    tolerance: float
+    sources: dict
+
+    def lines(self) -> list[tuple[str, str, str]]:
+        """(setting, value, where it came from), in words, for the page and the terminal."""
+        rows = [("Periods per year", "not known" if self.periods_per_year is None else f"{self.periods_per_year:g}",
+                 self.sources["periods_per_year"]),
+                ("Industry", self.industry or "none", self.sources["industry"]),
+                ("Benchmark: yearly retention",
+                 "none" if self.benchmark is None else f"{self.benchmark * 100:.15g}%", self.sources["benchmark"]),
+                ("Alert when more than this many points below", f"{self.tolerance * 100:.15g}",
+                 self.sources["tolerance"])]
+        return rows
+
+
+def report_settings(file: PeriodFile, *, periods_per_year: float | None = None, industry: str | None = None,
+                    tolerance: float | None = None) -> ReportSettings:
+    """The file's settings, with what the user gave instead (``None`` keeps the file's)."""
+    from ..benchmarks import DEFAULT_TOLERANCE, benchmark_for
+
+    sources = dict(file.sources)
+    ppy = file.periods_per_year
+    if periods_per_year is not None:
+        ppy, sources["periods_per_year"] = periods_per_year, "your choice"
+    chosen_industry, benchmark = file.industry, file.benchmark
+    if industry is not None:
+        chosen_industry, sources["industry"] = industry, "your choice"
+        benchmark, sources["benchmark"] = benchmark_for(industry), "retention_xl's industry table"
+    tol = file.tolerance
+    if tolerance is not None:
+        tol, sources["tolerance"] = tolerance, "your choice"
+    if tol is None:
+        tol, sources["tolerance"] = DEFAULT_TOLERANCE, "the usual 5 points (not in the file)"
+    if benchmark is None:
+        sources["benchmark"] = "none: no industry given"
+    return ReportSettings(ppy, chosen_industry, benchmark, tol, sources)
+
+
+def benchmark_verdict(table, tolerance: float) -> str:
+    """The template's alert cell, in the same words: ALERT now, earlier flags, or no alert."""
+    alerts = table["alert"].to_numpy(dtype=bool)
+    points = f"{tolerance * 100:.15g}"
+    if alerts[-1]:
+        return f"ALERT: over {points} pts below for two quarters: investigate"
+    if alerts.any():
+        return f"no alert now ({int(alerts.sum())} earlier flagged)"
+    return "no alert"
+
+
+def report_readout(source: str | os.PathLike, *, periods_per_year: float | None = None,
+                   industry: str | None = None, tolerance: float | None = None):
+    """What a report says about a file, as the template would: settings, per-year rate, alert.
+
+    Returns
+    -------
+    dict
+        ``file`` (:class:`PeriodFile`), ``settings`` (:class:`ReportSettings`),
+        ``table`` (the core's period table, with the benchmark columns when
+        periods per year and a benchmark are known), ``latest_per_year`` (the
+        latest retention compounded to a year, None without periods per year)
+        and ``verdict`` (the template's alert words, None when not compared).
+    """
+    import retention_xl as rx
+
+    file = read_period_file(source)
+    settings = report_settings(file, periods_per_year=periods_per_year, industry=industry,
+                               tolerance=tolerance)
+    frame = file.periods.reset_index(drop=True)
+    compare = settings.periods_per_year is not None and settings.benchmark is not None and len(frame)
+    table = rx.period_table(frame, periods_per_year=settings.periods_per_year,
+                            **(dict(benchmark=settings.benchmark, tolerance=settings.tolerance)
+                               if compare else {})) if len(frame) else None
+    latest = None
+    if table is not None and settings.periods_per_year is not None:
+        latest = float(table["annualised_retention"].iloc[-1])
+    return {"file": file, "settings": settings, "table": table, "latest_per_year": latest,
+            "verdict": benchmark_verdict(table, settings.tolerance) if compare else None}
+
+
 def _chart_png(frame) -> bytes:
     import matplotlib
 
@@ -42,7 +130,8 @@ def _chart_png(frame) -> bytes:
     from matplotlib import pyplot as plt
     from matplotlib.ticker import PercentFormatter
 
-    labels = [str(p) if p is not None else str(i + 1) for i, p in enumerate(frame["period"])]
+    # labels are the user's text: cut to what a tick can show, so no label is drawn unbounded
+    labels = [(str(p) if p is not None else str(i + 1))[:20] for i, p in enumerate(frame["period"])]
     figure, axis = plt.subplots(figsize=(8, 3.6), dpi=110)
     try:
         x = np.arange(len(frame))
@@ -64,7 +153,9 @@ def _chart_png(frame) -> bytes:
 
 
 def write_report(source: str | os.PathLike, output: str | os.PathLike, *,
-                 overwrite: bool = False) -> Path:
+                 overwrite: bool = False, periods_per_year: float | None = None,
+                 industry: str | None = None, tolerance: float | None = None,
+                 readout: dict | None = None) -> Path:
     """Read ``source`` (filled template or CSV), compute, and write a new report workbook.
 
     Parameters
@@ -76,6 +167,10 @@ def write_report(source: str | os.PathLike, output: str | os.PathLike, *,
         unless ``overwrite``.
     overwrite : bool, optional
         Replace an existing output file. Default False.
+    periods_per_year, industry, tolerance : optional
+        Instead of the file's own settings (a filled template carries all three;
+        a CSV at most its period length, from its labels). Without periods per
+        year or an industry the report has no benchmark comparison and says so.
 
     Returns
     -------
@@ -101,8 +196,18 @@ def write_report(source: str | os.PathLike, output: str | os.PathLike, *,
     from openpyxl.drawing.image import Image
 
     source, output = Path(source), Path(output)
-    frame = report_frame(read_periods(source))
+    if readout is None:  # (the command line reads once and passes what it read)
+        readout = report_readout(source, periods_per_year=periods_per_year, industry=industry,
+                                 tolerance=tolerance)
+    file, settings = readout["file"], readout["settings"]
+    if file.periods.empty:
+        from ..errors import Problem, RetentionInputError
+
+        raise RetentionInputError(Problem("source", f"{source.name} has no filled rows yet",
+                                          "fill in at least one period"))
+    frame = report_frame(file.periods)
     counts = (frame["start"], frame["end"], frame["new"])
+    compared = readout["table"] if readout["verdict"] is not None else None
 
     workbook = Workbook()
     ws = workbook.active
@@ -113,10 +218,19 @@ def write_report(source: str | os.PathLike, output: str | os.PathLike, *,
     header_row = 4
     for i, (text, _) in enumerate(_COLUMNS, start=1):
         style.header(ws.cell(header_row, i), text)
-    columns = ("period", "start", "end", "new", "lost", "retention", "churn")
-    for offset, record in enumerate(frame[list(columns)].itertuples(index=False)):
+    columns = ["period", "start", "end", "new", "lost", "retention", "churn"]
+    layout = list(_COLUMNS)
+    if compared is not None:
+        frame["compared_retention"] = compared["compared_retention"].to_numpy()
+        frame["gap_to_benchmark"] = compared["gap_to_benchmark"].to_numpy()
+        frame["alert_text"] = ["ALERT" if a else "" for a in compared["alert"].to_numpy(dtype=bool)]
+        columns += ["compared_retention", "gap_to_benchmark", "alert_text"]
+        layout += [("Per year, compared", style.PERCENT), ("Against benchmark", style.POINTS), ("Alert", None)]
+        for i, (text, _) in enumerate(layout[len(_COLUMNS):], start=len(_COLUMNS) + 1):
+            style.header(ws.cell(header_row, i), text)
+    for offset, record in enumerate(frame[columns].itertuples(index=False)):
         r = header_row + 1 + offset
-        for i, ((_, fmt), value) in enumerate(zip(_COLUMNS, record), start=1):
+        for i, ((_, fmt), value) in enumerate(zip(layout, record), start=1):
             cell = ws.cell(r, i)
             if isinstance(value, str):
                 write_text(cell, value)
@@ -134,18 +248,44 @@ def write_report(source: str | os.PathLike, output: str | os.PathLike, *,
             ("Average churn: pooled", average_churn(*counts, method="pooled"), style.PERCENT),
             ("Average churn: geometric", average_churn(*counts, method="geometric"), style.PERCENT),
         ]
-    style.header(ws["J4"], "Summary")
-    style.header(ws["K4"], "")
+    if readout["latest_per_year"] is not None:
+        summary.append(("Latest retention, per year", readout["latest_per_year"], style.PERCENT))
+    if compared is not None:
+        summary.append(("Benchmark alert (two straight quarters)", readout["verdict"], None))
+    elif len(frame):
+        missing = "periods per year" if settings.periods_per_year is None else "industry"
+        summary.append(("Benchmark alert", f"not compared: the file gives no {missing} "
+                                           "(retention-xl report --help)", None))
+    first_column = "L" if compared is not None else "J"
+    value_column = chr(ord(first_column) + 1)
+    style.header(ws[f"{first_column}4"], "Summary")
+    style.header(ws[f"{value_column}4"], "")
+    row = 5
     for row, (text, value, fmt) in enumerate(summary, start=5):
-        style.label(ws[f"J{row}"], text)
-        ws[f"K{row}"].value, ws[f"K{row}"].number_format = value, fmt
-        ws[f"K{row}"].font, ws[f"K{row}"].fill = style.BOLD, style.RESULT_FILL
+        style.label(ws[f"{first_column}{row}"], text)
+        cell = ws[f"{value_column}{row}"]
+        if isinstance(value, str):
+            write_text(cell, value)
+        else:
+            cell.value, cell.number_format = value, fmt
+        cell.font, cell.fill = style.BOLD, style.RESULT_FILL
+    row += 2
+    style.header(ws[f"{first_column}{row}"], "Settings used")
+    style.header(ws[f"{value_column}{row}"], "")
+    style.header(ws[f"{chr(ord(value_column) + 1)}{row}"], "From")
+    for row, (text, value, where) in enumerate(settings.lines(), start=row + 1):
+        style.label(ws[f"{first_column}{row}"], text)
+        write_text(ws[f"{value_column}{row}"], value)
+        write_text(ws[f"{chr(ord(value_column) + 1)}{row}"], where)
 
     if len(frame):
         picture = Image(io.BytesIO(_chart_png(frame)))
-        ws.add_image(picture, "J12")
-    style.widths(ws, {"A": 14, "B": 13, "C": 13, "D": 13, "E": 12, "F": 11, "G": 11, "J": 28, "K": 14})
+        ws.add_image(picture, f"{first_column}{row + 2}")
+    style.widths(ws, {"A": 14, "B": 13, "C": 13, "D": 13, "E": 12, "F": 11, "G": 11, "H": 12, "I": 12,
+                      "J": 8, first_column: 34, value_column: 44, chr(ord(value_column) + 1): 40})
+    ws.row_dimensions[header_row].height = 32  # two-line headers ("Customers at start")
     ws.freeze_panes = f"A{header_row + 1}"
     style.print_setup(ws, f"{header_row}:{header_row}")
-    return write_new_file(output, lambda temporary: workbook.save(temporary), overwrite=overwrite,
-                          protect=(source,))
+    write_new_file(output, lambda temporary: workbook.save(temporary), overwrite=overwrite,
+                   protect=(source,))
+    return output

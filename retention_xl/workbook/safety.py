@@ -15,15 +15,15 @@ An .xlsx file is a zip of XML documents, which opens three doors:
 from __future__ import annotations
 
 import os
-import tempfile
+import re
 import zipfile
 from pathlib import Path
-from typing import Callable
 
 from ..errors import Problem, RetentionInputError
+from ..safe_write import write_new_file  # the one safe writer, re-exported here
 
 __all__ = ["UnsafeWorkbookError", "check_workbook_file", "write_text", "write_new_file",
-           "MAX_TOTAL_BYTES", "MAX_MEMBERS", "MAX_RATIO"]
+           "MAX_TOTAL_BYTES", "MAX_MEMBERS", "MAX_RATIO", "MAX_GRID_CELLS", "MAX_TEXT_CHARS"]
 
 #: Largest total declared uncompressed size: a 100,000-row template is about 40 MB.
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
@@ -34,6 +34,17 @@ MAX_RATIO = 200
 _RATIO_FLOOR = 10 * 1024 * 1024
 #: How much of each XML member is scanned for a document type declaration.
 _SCAN_BYTES = 4096
+#: Largest sheet, as rows x columns of its used area: a 100,000-period template is
+#: 2.5 million. Spreadsheet libraries build the whole grid, so one cell at XFD1048576
+#: (17 billion cells) must be refused before they see it.
+MAX_GRID_CELLS = 3_000_000
+#: Longest text a cell may hold: Excel's own limit. A period label needs far less; a
+#: 450 MB shared string would cost gigabytes to read and draw.
+MAX_TEXT_CHARS = 32_767
+_CHUNK = 1 << 20
+_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,9})\"")
+_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"([0-9]{1,9})\"")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Z]{1,3})?([0-9]{1,9})?:?([A-Z]{1,3})?([0-9]{1,9})?\"")
 
 
 class UnsafeWorkbookError(RetentionInputError):
@@ -75,7 +86,134 @@ def check_workbook_file(path: str | os.PathLike) -> None:
     if not zipfile.is_zipfile(path):
         raise _refuse(path, "is not an Excel workbook (.xlsx is a zip file)",
                       'save it from your spreadsheet as "Excel Workbook (.xlsx)"')
-    with zipfile.ZipFile(path) as archive:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            _check_archive(path, archive)
+    except RetentionInputError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
+            NotImplementedError, RuntimeError) as error:  # a lying or damaged zip
+        raise _refuse(path, f"is a damaged zip file ({type(error).__name__}: {error})",
+                      'open it in your spreadsheet and save it again as "Excel Workbook (.xlsx)"') from None
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _measure_member(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """Stream one sheet or string table (1 MB at a time): its grid and its longest text.
+
+    Memory stays at a few MB whatever the member holds, and the refusal comes
+    before any spreadsheet library builds the grid or the string.
+    """
+    sheet = member.filename.startswith("xl/worksheets/")
+    rows = columns = 0
+    run = 0  # characters since the last "<", carried across chunks
+    tail = b""
+    with archive.open(member) as stream:
+        while True:
+            chunk = stream.read(_CHUNK)
+            if not chunk:
+                break
+            too_long, run = _long_run(chunk, run, MAX_TEXT_CHARS + 64)  # a tag's own characters are not text
+            if too_long:
+                raise _refuse(path, f"{member.filename} holds a text of more than "
+                                    f"{MAX_TEXT_CHARS:,} characters, more than a spreadsheet cell can hold",
+                              "a period label is a few characters; remove the long text and save again")
+            if sheet:
+                window = tail + chunk
+                for match in _DIMENSION.finditer(window):
+                    if match.group(3) and match.group(4):
+                        columns = max(columns, _column_number(match.group(3)))
+                        rows = max(rows, int(match.group(4)))
+                rows, columns = _grid_extent(window, rows, columns)
+                if rows * columns > MAX_GRID_CELLS:
+                    raise _refuse(
+                        path, f"{member.filename} spans {rows:,} rows and {columns:,} columns (to cell "
+                              f"{_column_letters(columns)}{rows}), more than the {MAX_GRID_CELLS:,} cells "
+                              "this reader accepts",
+                        "delete the far-away cells (Ctrl+End shows the last one), or copy the data to a "
+                        "new workbook, and save again")
+                tail = chunk[-512:]
+
+
+_FAST_ROW = re.compile(rb'<row r="([0-9]{1,9})"')
+_FAST_LETTERS = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+
+
+def _grid_extent(window: bytes, rows: int, columns: int) -> tuple[int, int]:
+    """The largest row and column any cell or row of ``window`` names (at least the given ones).
+
+    Spreadsheet programs write ``r`` as the first attribute: then three C-speed
+    scans suffice (cells whose row has fewer digits than the largest so far
+    cannot be larger). Anything else (a prefix, another attribute first) takes
+    the general pattern, so no ordering trick hides a far cell.
+    """
+    found = _FAST_ROW.findall(window)
+    letters = _FAST_LETTERS.findall(window)
+    plain = (len(letters) == window.count(b"<c ") and len(found) == window.count(b"<row ") and
+             b"<c>" not in window and b":c " not in window and b":row " not in window)
+    if not plain:
+        for column, row in set(_CELL.findall(window)):
+            columns, rows = max(columns, _column_number(column)), max(rows, int(row))
+        found = _ROW.findall(window)
+        return (max(rows, max(map(int, found))) if found else rows), columns
+    if found:
+        rows = max(rows, max(map(int, found)))
+    if letters:
+        columns = max(columns, max(map(_column_number, set(letters))))
+    digits = len(str(rows)) if rows else 1
+    far = re.findall(rb'<c r="[A-Z]{1,3}([0-9]{%d,9})"' % digits, window)
+    if far:
+        rows = max(rows, max(map(int, far)))
+    return rows, columns
+
+
+def _long_run(chunk: bytes, carry: int, limit: int) -> tuple[bool, int]:
+    """Whether ``chunk`` (after ``carry`` characters with no "<") holds more than ``limit``
+    characters without a "<"; and the characters after its last "<".
+
+    A run longer than ``limit`` contains a whole block of ``limit // 2`` aligned
+    characters, so one C-speed ``find`` per block (64 per MB) finds every candidate.
+
+    >>> _long_run(b"<a>" + b"x" * 100 + b"</a>", 0, 50)
+    (True, 0)
+    >>> _long_run(b"x" * 30 + b"<a>", 25, 50)  # 25 carried from the chunk before + 30
+    (True, 0)
+    >>> _long_run(b"<a>" + b"x" * 40 + b"</a><b>", 0, 50)
+    (False, 2)
+    """
+    first = chunk.find(b"<")
+    if first == -1:
+        return carry + len(chunk) > limit, carry + len(chunk)
+    if carry + first > limit:
+        return True, 0
+    block = max(1, limit // 2)
+    for start in range(0, len(chunk) - block + 1, block):
+        if chunk.find(b"<", start, start + block) == -1:
+            left = chunk.rfind(b"<", 0, start)  # -1: the run from the chunk start, checked above
+            right = chunk.find(b"<", start + block)
+            end = len(chunk) if right == -1 else right
+            if end - left - 1 > limit:
+                return True, 0
+    tail = len(chunk) - chunk.rfind(b"<") - 1
+    return tail > limit, tail
+
+
+def _check_archive(path: Path, archive: zipfile.ZipFile) -> None:
+    if True:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
             raise _refuse(path, f"holds {len(members):,} files, more than any workbook ({MAX_MEMBERS:,})",
@@ -99,6 +237,10 @@ def check_workbook_file(path: str | os.PathLike) -> None:
                     raise _refuse(path, f"{member.filename} contains an XML document type declaration, "
                                         "which spreadsheets never write",
                                   "refused as a possible XML entity attack (billion laughs)")
+        for member in members:
+            if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml") or \
+                    member.filename == "xl/sharedStrings.xml":
+                _measure_member(path, archive, member)
 
 
 def write_text(cell, value: str):
@@ -115,55 +257,3 @@ def write_text(cell, value: str):
     cell.value = value
     cell.data_type = "s"
     return cell
-
-
-def write_new_file(path: str | os.PathLike, write: Callable[[Path], None], *, overwrite: bool = False,
-                   protect: tuple[str | os.PathLike, ...] = ()) -> Path:
-    """Write a file through a temporary file in the same folder, then move it into place.
-
-    A crash never leaves half a file, an existing file is kept unless ``overwrite``,
-    and the files in ``protect`` (the inputs) are never written over.
-
-    Parameters
-    ----------
-    path : str or path
-        Where the file goes.
-    write : callable
-        ``write(temporary_path)`` writes the content.
-    overwrite : bool, optional
-        Replace an existing file at ``path``. Default False.
-    protect : tuple of paths, optional
-        Files that must never be replaced, whatever ``overwrite`` says.
-
-    Returns
-    -------
-    Path
-        The path written.
-    """
-    target = Path(path)
-    for kept in protect:
-        if Path(kept).exists() and target.exists() and os.path.samefile(kept, target) or \
-                Path(kept).resolve() == target.resolve():
-            raise RetentionInputError(Problem(
-                "output", f"the output {target} is the input file",
-                "choose another name for the output: the input is never written over"))
-    if target.exists() and not overwrite:
-        raise RetentionInputError(Problem(
-            "output", f"{target} already exists", "choose another name, or ask to overwrite it (--force)"))
-    if not target.parent.is_dir():
-        raise RetentionInputError(Problem("output", f"the folder {target.parent} does not exist"))
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix,
-                                         dir=target.parent)
-    os.close(handle)
-    temporary = Path(temporary)
-    try:
-        write(temporary)
-        if overwrite:
-            os.replace(temporary, target)
-        else:
-            os.link(temporary, target)  # fails if the file appeared meanwhile: never clobber
-            temporary.unlink()
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return target

@@ -687,6 +687,9 @@ def _instructions_sheet(ws, rows: int) -> None:
             "sign-up and some left within the period, retention looks worse than it is.",
             "Formula cells are locked against accidents (Review > Unprotect Sheet, no password). Do not insert rows "
             "inside the table: it is pre-sized.",
+            f"Only the table's {rows} rows count: a number typed below the table is not computed here, and "
+            "retention-xl report names its cell and refuses the file. For more periods make a bigger template "
+            "(retention-xl template --rows 120) and paste your rows into it.",
             "Benchmarks are indicative (source and caveat on the Benchmarks sheet); type your own over them.",
             "Python users: retention-xl report filled.xlsx report.xlsx reads this file back and checks every cell.",
         ]),
