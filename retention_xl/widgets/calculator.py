@@ -16,8 +16,9 @@ __all__ = ["RetentionCalculator"]
 class RetentionCalculator(widgets.VBox):
     """Type or slide the customers at start, at end and new; read retention, churn and lost.
 
-    Each count has a slider and an exact number box (labelled, so it is also
-    the accessible way in). When the counts are impossible (more new customers
+    Each count has a slider and an exact text box (labelled, so it is also
+    the accessible way in) read as typed, key by key: "1,200" is 1200 and
+    107.5 stays 107.5. When the counts are impossible (more new customers
     than customers at the end, say) the readouts and chart give way to a
     sentence saying what is wrong; nothing the user typed is changed.
 
@@ -36,10 +37,10 @@ class RetentionCalculator(widgets.VBox):
     Set the boxes as a person would and read what the page shows:
 
     >>> calculator = RetentionCalculator()
-    >>> calculator.start.box.value, calculator.end.box.value, calculator.new.box.value = 100, 110, 20
+    >>> calculator.start.box.value, calculator.end.box.value, calculator.new.box.value = "100", "110", "20"
     >>> calculator.readouts()
     {'Retention': '90.0%', 'Churn': '10.0%', 'Lost customers': '10'}
-    >>> calculator.new.box.value = 200
+    >>> calculator.new.box.value = "200"
     >>> calculator.problem()
     'New customers (200) cannot exceed customers at end (110): customers at end include the new ones, so new customers can be at most 110.'
     """

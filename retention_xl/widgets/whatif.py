@@ -15,6 +15,9 @@ __all__ = ["WhatIf"]
 #: How one period is called, singular and plural, for the chart and the summary.
 PERIOD_NAMES = {"year": "years", "quarter": "quarters", "month": "months"}
 
+#: The inputs the page shows in percent: the core's sentences about them are said in percent.
+PERCENT_FIELDS = ("retention", "uplift", "discount_rate")
+
 _UPLIFT_LABELS = {"points": "Retention uplift, points", "relative": "Retention uplift, % relative"}
 
 _BAIN = (
@@ -60,7 +63,7 @@ class WhatIf(widgets.VBox):
     >>> what_if = WhatIf()
     >>> what_if.summary_text()
     '+5 points of retention (80.0% to 85.0% a year) adds $61,589 of profit over 5 years, +24.6%.'
-    >>> what_if.uplift.box.value = 10
+    >>> what_if.uplift.box.value = "10"
     >>> what_if.summary_text()[:50]
     '+10 points of retention (80.0% to 90.0% a year) ad'
     """
@@ -72,23 +75,21 @@ class WhatIf(widgets.VBox):
                  period: str = "year"):
         self.customers = LinkedNumber("Customers now", customers, 0, 5000, integer=True)
         self.retention = LinkedNumber("Retention now, % per period", retention * 100, 0, 99,
-                                      step=0.5, box_high=99.99)
+                                      step=0.5, percent=True)
         self.mode = widgets.ToggleButtons(
             options=[("in points (80% → 85%)", "points"), ("relative (80% → 84%)", "relative")],
             value=mode, description="Uplift counted",
             style={"description_width": "250px", "button_width": "170px"})
         self.uplift = LinkedNumber(_UPLIFT_LABELS[mode], uplift * 100, 0, 20, step=0.5,
-                                   box_low=-100, box_high=1000)
-        self.margin = LinkedNumber("Margin per customer per period, $", margin, 0, 1000,
-                                   step=5, box_low=-1e9)
+                                   percent=True)
+        self.margin = LinkedNumber("Margin per customer per period, $", margin, 0, 1000, step=5)
         self.acquisition_cost = LinkedNumber("Cost to win a customer, $", acquisition_cost,
                                              0, 1000, step=5)
         self.fixed_cost = LinkedNumber("Fixed cost per period, $", fixed_cost, 0, 100000,
                                        step=500)
         self.discount_rate = LinkedNumber("Discount rate, % per period", discount_rate * 100,
-                                          0, 30, step=0.5)
-        self.periods = LinkedNumber("Horizon, periods", periods, 1, 60, integer=True,
-                                    box_high=rx.projection.MAX_PERIODS)
+                                          0, 30, step=0.5, percent=True)
+        self.periods = LinkedNumber("Horizon, periods", periods, 1, 60, integer=True)
         self.new_customers = LinkedNumber("New customers per period", new_customers, 0, 1000,
                                           integer=True)
         self.period = widgets.Dropdown(options=[(p, p) for p in PERIOD_NAMES], value=period,
@@ -123,13 +124,14 @@ class WhatIf(widgets.VBox):
         self._refresh()
 
     def inputs(self) -> dict:
-        """The values as the core takes them (percentages as fractions)."""
+        """The values as the core takes them (percentages as fractions; text the boxes
+        could not read as a number goes to the core as text, which says what is wrong)."""
         return dict(
-            customers=self.customers.value, retention=self.retention.value / 100,
+            customers=self.customers.value, retention=self.retention.fraction,
             new_customers=self.new_customers.value, margin=self.margin.value,
-            periods=self.periods.value, uplift=self.uplift.value / 100, mode=self.mode.value,
+            periods=self.periods.value, uplift=self.uplift.fraction, mode=self.mode.value,
             acquisition_cost=self.acquisition_cost.value, fixed_cost=self.fixed_cost.value,
-            discount_rate=self.discount_rate.value / 100)
+            discount_rate=self.discount_rate.fraction)
 
     def _refresh(self, _change=None) -> None:
         args = self.inputs()
@@ -145,7 +147,7 @@ class WhatIf(widgets.VBox):
                           if value_now > 0 else None)
         except rx.RetentionInputError as error:
             self.result = None
-            self.message.value = message(error_text(error))
+            self.message.value = message(error_text(error, PERCENT_FIELDS))
             for part in (self.summary, self.image, self.customer_value):
                 part.layout.display = "none"
             return
