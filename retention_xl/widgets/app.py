@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import secrets
 import signal
 import socket
 import subprocess
@@ -37,9 +38,13 @@ NOTEBOOKS = {
 }
 APP_NOTEBOOK = "app.ipynb"
 
-#: A kernel whose page was closed is stopped after this long without activity.
-CULL_IDLE_SECONDS = 900
-CULL_INTERVAL_SECONDS = 60
+#: A kernel whose page was closed is stopped after this long without activity
+#: (checked every CULL_INTERVAL_SECONDS): freed within two minutes. A page still
+#: open keeps its kernel however long it stays idle.
+CULL_IDLE_SECONDS = 60
+CULL_INTERVAL_SECONDS = 30
+#: Kernels kept started, the app notebook already run, so that a page opens at once.
+PRELOADED_PAGES = 1
 
 
 class App(widgets.VBox):
@@ -128,27 +133,43 @@ class VoilaServer:
         The notebooks to serve.
     port : int, optional
         Default: a free port.
+    token : str, optional
+        The secret every address carries (default: a new random one). Requests
+        without it get a login form and start no kernel; requests whose Host or
+        Origin is not this computer get 403 (see :mod:`retention_xl.widgets.serve`).
+    preheat : bool
+        Keep :data:`PRELOADED_PAGES` kernels ready with the app already run, so
+        the page opens at once.
     """
 
-    def __init__(self, folder, port: int | None = None):
-        self.folder = pathlib.Path(folder)
+    def __init__(self, folder, port: int | None = None, token: str | None = None,
+                 preheat: bool = True):
+        self.folder = pathlib.Path(folder).resolve()
         self.port = port or free_port()
+        self.token = token or secrets.token_urlsafe(24)
+        self.preheat = preheat
         self.process: subprocess.Popen | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def url(self, notebook: str = APP_NOTEBOOK) -> str:
-        """Address of one notebook's page."""
-        return f"{self.base_url}/voila/render/{notebook}"
+    def url(self, notebook: str = APP_NOTEBOOK, token: bool = True) -> str:
+        """Address of one notebook's page, with the token (what the user opens)."""
+        address = f"{self.base_url}/voila/render/{notebook}"
+        return f"{address}?token={self.token}" if token else address
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "voila", str(self.folder), "--no-browser",
-                f"--port={self.port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
-                f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
-                f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
-                "--MappingKernelManager.cull_connected=False"]
+        command = [sys.executable, "-m", "retention_xl.widgets.serve", str(self.folder),
+                   "--no-browser", f"--port={self.port}", "--Voila.ip=127.0.0.1",
+                   "--Voila.port_retries=0", f"--Voila.token={self.token}",
+                   f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+                   f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+                   "--MappingKernelManager.cull_connected=False"]
+        if self.preheat:
+            # only the app notebook is kept ready; the single-widget pages start on demand
+            command.append(f"--preload={APP_NOTEBOOK}:{PRELOADED_PAGES}")
+        return command
 
     def start(self, timeout: float = 60, quiet: bool = True) -> "VoilaServer":
         """Start Voila and wait until it answers."""
@@ -220,7 +241,7 @@ def main(folder=None, port: int | None = None, open_browser: bool | None = None)
         server.start()
         url = server.url()
         print(f"\n  The app is ready: open {url}\n"
-              f"  (each part on its own: {server.base_url}/ ; only this computer can see it)\n"
+              "  (only this computer can open it, and only with this address)\n"
               "  Press Ctrl+C here to stop it.\n", flush=True)
         if open_browser if open_browser is not None else _can_open_a_browser():
             import webbrowser
