@@ -30,7 +30,7 @@ def test_calculator_reads_the_worked_example():
     assert calculator.readouts() == {"Retention": "92.5%", "Churn": "7.5%", "Lost customers": "8"}
     assert text_of(calculator.cards.value) == "Retention 92.5% Churn 7.5% Lost customers 8"
     assert calculator.problem() == ""
-    assert bytes(calculator.image.value).startswith(PNG_HEADER)
+    assert calculator.image.png.startswith(PNG_HEADER)
     assert calculator.chart.labels() == ["99 kept", "8 lost", "99 kept", "21 new"]
 
 
@@ -44,7 +44,7 @@ def test_slider_and_box_move_together_and_the_chart_changes():
     assert calculator.readouts()["Retention"] == fmt.percent(expected) == "83.2%"
     assert calculator.readouts()["Lost customers"] == fmt.count(rx.lost_customers(107, 110, 21))
     assert calculator.chart is chart  # updated in place, not rebuilt
-    assert bytes(calculator.image.value).startswith(PNG_HEADER) and calculator.image.value != before
+    assert calculator.image.png.startswith(PNG_HEADER) and calculator.image.value != before
 
 
 def test_sliders_release_once_not_while_dragging():
@@ -126,7 +126,7 @@ def test_uplift_step_changes_chart_and_summary_in_place():
     assert what_if.uplift.box.value == "5.5"
     assert what_if.summary_text() != summary and what_if.summary_text().startswith("+5.5 points")
     assert what_if.chart is chart
-    assert bytes(what_if.image.value).startswith(PNG_HEADER) and what_if.image.value != image
+    assert what_if.image.png.startswith(PNG_HEADER) and what_if.image.value != image
     improved = what_if.chart.lines["profit_improved"].get_ydata()
     expected = rx.project_profit(**what_if.inputs()).table["profit_improved"].to_numpy()
     assert improved.tolist() == pytest.approx(expected.tolist())

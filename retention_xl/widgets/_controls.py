@@ -30,6 +30,31 @@ CSS = """
 .rxl-summary { font-family:sans-serif; font-size:15px; color:#263238; line-height:1.5; }
 .rxl-note { font-family:sans-serif; font-size:13px; color:#607080; line-height:1.45; }
 .rxl-title { font-family:sans-serif; font-size:20px; font-weight:600; color:#263238; margin:4px 0; }
+.rxl-chart { width:100%; max-width:500px; height:auto; }
+.rxl-stale { opacity:0.45; }
+/* every tab reachable: the tab titles wrap instead of running off the page */
+.rxl-app .lm-TabBar-content { flex-wrap:wrap; }
+@media (max-width: 640px) {
+  /* phones: each label above its box, nothing wider than the screen */
+  .widget-inline-hbox { flex-wrap:wrap; width:100% !important; max-width:100%;
+    height:auto !important; }
+  .widget-inline-hbox > .widget-label { width:100% !important; max-width:100% !important;
+    text-align:left !important; }
+  .widget-inline-hbox > input, .widget-inline-hbox > select { flex:1 1 auto; min-width:0; }
+  .widget-toggle-buttons .widget-toggle-button { width:auto !important; flex:1 1 auto; }
+  .rxl-app .widget-tab-contents, .rxl-app .lm-TabPanel-stackedPanel { padding:8px !important; }
+  .rxl-slider { width:100% !important; }
+  .rxl-card { min-width:120px; padding:8px 12px; }
+
+  .widget-hbox { flex-wrap:wrap; max-width:100%; }
+  #rendered_cells { padding:0 !important; }
+  #rendered_cells > div { padding:4px !important; }
+}
+/* pictures shrink and tables scroll inside their box rather than widen the page */
+.rxl-app table { display:block; overflow-x:auto; max-width:100%; }
+.widget-html, .widget-html-content { max-width:100%; min-width:0; }
+.widget-html-content { overflow-x:auto; }
+.widget-image { max-width:100%; height:auto; object-fit:contain; }
 </style>
 """
 
@@ -186,6 +211,31 @@ def plain(value: float) -> str:
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return f"{value:.12g}"
+
+
+class ChartImage(widgets.HTML):
+    """A chart as an ``<img>`` with alt text: its summary sentence is its accessible name.
+
+    (``widgets.Image`` has no alt text.) :attr:`png` holds the bytes shown.
+
+    >>> chart = ChartImage()
+    >>> chart.show(b"\\x89PNG", "Of 107 customers, 99 were kept.")
+    >>> chart.png, chart.alt
+    (b'\\x89PNG', 'Of 107 customers, 99 were kept.')
+    >>> chart.value
+    '<img class="rxl-chart" alt="Of 107 customers, 99 were kept." src="data:image/png;base64,iVBORw==">'
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.png, self.alt = b"", ""
+
+    def show(self, png: bytes, alt: str) -> None:
+        import base64
+
+        self.png, self.alt = png, alt
+        self.value = (f'<img class="rxl-chart" alt="{html.escape(alt)}" '
+                      f'src="data:image/png;base64,{base64.b64encode(png).decode()}">')
 
 
 def card(label: str, value: str) -> str:

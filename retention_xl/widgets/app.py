@@ -43,6 +43,9 @@ APP_NOTEBOOK = "app.ipynb"
 #: open keeps its kernel however long it stays idle.
 CULL_IDLE_SECONDS = 60
 CULL_INTERVAL_SECONDS = 30
+#: The page template (Voila's lab page with no CDN stylesheet), found through JUPYTER_PATH.
+TEMPLATE = "retention_xl"
+TEMPLATE_ROOT = pathlib.Path(__file__).parent / "voila_template"
 #: Kernels kept started, the app notebook already run, so that a page opens at once.
 PRELOADED_PAGES = 1
 
@@ -88,6 +91,7 @@ def notebook_json(class_name: str) -> str:
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
+    notebook.metadata["title"] = "retention_xl"  # the browser tab's title
     return nbformat.writes(notebook) + "\n"
 
 
@@ -161,34 +165,57 @@ class VoilaServer:
 
     def command(self) -> list[str]:
         command = [sys.executable, "-m", "retention_xl.widgets.serve", str(self.folder),
-                   "--no-browser", f"--port={self.port}", "--Voila.ip=127.0.0.1",
+                   "--no-browser", f"--template={TEMPLATE}", f"--port={self.port}", "--Voila.ip=127.0.0.1",
                    "--Voila.port_retries=0", f"--Voila.token={self.token}",
                    f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
                    f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
-                   "--MappingKernelManager.cull_connected=False"]
+                   "--MappingKernelManager.cull_connected=False",
+                   # a killed kernel stays dead: the page says so (see serve.py)
+                   "--KernelManager.autorestart=False"]
         if self.preheat:
             # only the app notebook is kept ready; the single-widget pages start on demand
             command.append(f"--preload={APP_NOTEBOOK}:{PRELOADED_PAGES}")
         return command
 
-    def start(self, timeout: float = 60, quiet: bool = True) -> "VoilaServer":
-        """Start Voila and wait until it answers."""
-        output = subprocess.DEVNULL if quiet else None
+    def start(self, timeout: float = 60) -> "VoilaServer":
+        """Start Voila and wait until it answers and the preloaded page is ready."""
+        # Voila's messages go to a log file (printed when it fails to start)
+        self.log_path = pathlib.Path(tempfile.mkstemp(prefix="retention_xl_app_", suffix=".log")[1])
+        log = open(self.log_path, "wb")
+        env = dict(os.environ)
+        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(TEMPLATE_ROOT),
+                                                            env.get("JUPYTER_PATH")]))
         # its own session: Ctrl+C in the terminal reaches this launcher, which stops
         # Voila in order, instead of hitting Voila and its kernels all at once
-        self.process = subprocess.Popen(self.command(), cwd=self.folder, stdout=output,
-                                        stderr=output, start_new_session=True)
+        self.process = subprocess.Popen(self.command(), cwd=self.folder, stdout=log,
+                                        stderr=subprocess.STDOUT, start_new_session=True,
+                                        env=env)
+        log.close()
         deadline = time.monotonic() + timeout
+        answered = False
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"Voila stopped at start (exit status {self.process.returncode})")
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/voila/static/voila.js", timeout=2):
-                    return self
-            except OSError:
-                time.sleep(0.2)
+                raise RuntimeError(f"Voila stopped at start (exit status "
+                                   f"{self.process.returncode}):\n{self.log()[-2000:]}")
+            if not answered:
+                try:
+                    with urllib.request.urlopen(f"{self.base_url}/voila/static/voila.js",
+                                                timeout=2):
+                        answered = True
+                except OSError:
+                    pass
+            if answered and (not self.preheat or "Kernel pool of" in self.log()):
+                return self
+            time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"Voila did not answer on {self.base_url} within {timeout:.0f} s")
+
+    def log(self) -> str:
+        """What Voila has printed so far."""
+        try:
+            return self.log_path.read_text(errors="replace")
+        except (AttributeError, OSError):
+            return ""
 
     def stop(self, grace: float = 10) -> None:
         """SIGTERM, wait, then kill whatever Voila left behind (its kernels), by PID."""
@@ -210,6 +237,8 @@ class VoilaServer:
             except PermissionError:  # pragma: no cover - the PID was reused by someone else
                 pass
         self.process = None
+        if getattr(self, "log_path", None) is not None:
+            self.log_path.unlink(missing_ok=True)
 
     def __enter__(self) -> "VoilaServer":
         return self.start()

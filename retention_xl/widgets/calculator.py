@@ -8,7 +8,7 @@ import retention_xl as rx
 
 from .. import formatting as fmt
 from ..plots import SplitChart
-from ._controls import CSS, LinkedNumber, card, error_text, message, text_of
+from ._controls import CSS, ChartImage, LinkedNumber, card, error_text, message, text_of
 
 __all__ = ["RetentionCalculator"]
 
@@ -52,7 +52,7 @@ class RetentionCalculator(widgets.VBox):
         self.cards = widgets.HTML()
         self.message = widgets.HTML()
         self.chart = None  # made on the first valid counts, then updated in place
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="750px"))
+        self.image = ChartImage()
         header = widgets.HTML(
             CSS + '<div class="rxl-title">Retention calculator</div>'
             '<div class="rxl-note">Type the number of customers at the start and end of a '
@@ -87,9 +87,22 @@ class RetentionCalculator(widgets.VBox):
             self.chart = SplitChart(*counts)
         else:
             self.chart.update(*counts)
-        self.image.value = self.chart.png()
+        self.image.show(self.chart.png(), self.chart_summary(*counts, lost))
         self.cards.layout.display = None
         self.image.layout.display = None
+
+    @staticmethod
+    def chart_summary(start, end, new, lost) -> str:
+        """The chart in one sentence (its alt text).
+
+        >>> RetentionCalculator.chart_summary(107, 120, 21, 8)
+        'Of 107 customers at the start, 99 were kept and 8 lost; with 21 new there were 120 at the end.'
+        """
+        def count(value):
+            return fmt.count(value, 0 if float(value).is_integer() else 1)
+
+        return (f"Of {count(start)} customers at the start, {count(end - new)} were kept and "
+                f"{count(lost)} lost; with {count(new)} new there were {count(end)} at the end.")
 
     def readouts(self) -> dict[str, str]:
         """The readouts as the page shows them ({} while the inputs are impossible)."""

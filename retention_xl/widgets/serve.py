@@ -11,6 +11,9 @@ process with four guards Voila lacks on its own (``retention-xl app`` starts it 
   answers a login form and starts no kernel.
 - A cap on live kernels (:data:`MAX_KERNELS`): one more page than that gets a
   sentence (503), not another 190 MB kernel.
+- A kernel that dies is not restarted behind the page's back (an empty restarted
+  kernel would leave the page looking alive and doing nothing); its model says
+  "dead" and the page's watch (in the page template) says so.
 - The legacy websocket loop: Voila 0.5.13 (the newest release) reads the header
   of every binary message to the browser as if it were in the v1 protocol; on a
   websocket opened without the v1 subprotocol the first 8 bytes of a legacy
@@ -196,6 +199,16 @@ def install_guards(max_kernels: int = MAX_KERNELS) -> None:
                         503, reason=f"Too many pages open ({max_kernels} at most): close a "
                                     "tab of the app, or wait two minutes, then reload")
                 return await super().start_kernel(*a, **kw)
+
+            def kernel_model(self, kernel_id):
+                """The kernel's model, "dead" when its process has ended (the page's
+                watch asks for it and then says so, instead of looking alive)."""
+                model = super().kernel_model(kernel_id)
+                kernel = self._kernels.get(kernel_id)
+                process = getattr(getattr(kernel, "provisioner", None), "process", None)
+                if process is not None and process.poll() is not None:
+                    model["execution_state"] = "dead"
+                return model
 
             def fill_if_needed(self, *a, **kw):  # the preloaded pages count too
                 if self._live() < max_kernels:

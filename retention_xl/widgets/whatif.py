@@ -8,7 +8,7 @@ import retention_xl as rx
 
 from .. import formatting as fmt
 from ..plots import ProjectionChart
-from ._controls import CSS, LinkedNumber, error_text, message, text_of
+from ._controls import CSS, ChartImage, LinkedNumber, error_text, message, text_of
 
 __all__ = ["WhatIf"]
 
@@ -80,6 +80,7 @@ class WhatIf(widgets.VBox):
             options=[("in points (80% → 85%)", "points"), ("relative (80% → 84%)", "relative")],
             value=mode, description="Uplift counted",
             style={"description_width": "250px", "button_width": "170px"})
+        self.mode.add_class("rxl-wide")
         self.uplift = LinkedNumber(_UPLIFT_LABELS[mode], uplift * 100, 0, 20, step=0.5,
                                    percent=True)
         self.margin = LinkedNumber("Margin per customer per period, $", margin, 0, 1000, step=5)
@@ -95,7 +96,8 @@ class WhatIf(widgets.VBox):
         self.period = widgets.Dropdown(options=[(p, p) for p in PERIOD_NAMES], value=period,
                                        description="One period is a",
                                        style={"description_width": "250px"},
-                                       layout=widgets.Layout(width="390px"))
+                                       layout=widgets.Layout(width="390px", max_width="100%"))
+        self.period.add_class("rxl-wide")
         self.controls = [self.customers, self.retention, self.uplift, self.margin,
                          self.acquisition_cost, self.fixed_cost, self.discount_rate,
                          self.periods, self.new_customers]
@@ -103,7 +105,7 @@ class WhatIf(widgets.VBox):
         self.message = widgets.HTML()
         self.customer_value = widgets.HTML()
         self.chart = None
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="750px"))
+        self.image = ChartImage()
         header = widgets.HTML(
             CSS + '<div class="rxl-title">What is better retention worth?</div>'
             '<div class="rxl-note">Describe your business, then move the uplift slider: the '
@@ -161,7 +163,8 @@ class WhatIf(widgets.VBox):
         else:
             self.chart.update(result)
         self.chart.set_period_name(period.capitalize())
-        self.image.value = self.chart.png()
+        self.image.show(self.chart.png(), "Customers and profit per period at today's and "
+                                          "the improved retention: " + text_of(self.summary.value))
         for part in (self.summary, self.image, self.customer_value):
             part.layout.display = None
 
