@@ -68,7 +68,8 @@ class FromData(widgets.VBox):
         style = {"description_width": LABEL_WIDTH}
         wide = widgets.Layout(width="520px")
         self.upload = widgets.FileUpload(accept=".xlsx,.xlsm,.csv", multiple=False,
-                                         description="Upload a file")
+                                         description="Upload a file",
+                                         tooltip="Choose a CSV or Excel file to read")
         self.path = widgets.Text(description="Or the file's path on this computer",
                                  placeholder="e.g. C:\\Reports\\retention.xlsx", style=style,
                                  layout=wide)
