@@ -229,3 +229,15 @@ def test_path_check_refuses_what_is_not_a_file(tmp_path, make, expected):
     with pytest.raises(RetentionInputError, match=expected):
         readable_file(str(path))
     assert not path.exists() or not stat.S_ISREG(path.stat().st_mode)
+
+
+def test_a_closed_page_gives_its_kernel_back_within_two_minutes(server):
+    """A page opened and closed (no websocket left): its kernel is culled, the preloaded one kept."""
+    _get(server, f"/voila/render/app.ipynb?token={server.token}")  # opened, then left
+    began = time.monotonic()
+    while _kernels(server) > 1 and time.monotonic() - began < 150:
+        time.sleep(2)
+    assert _kernels(server) <= 1 and time.monotonic() - began <= 120, \
+        f"{_kernels(server)} kernels after {time.monotonic() - began:.0f} s"
+    time.sleep(8)  # and the page kept ready for the next person is there again
+    assert _kernels(server) == 1

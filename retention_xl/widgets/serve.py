@@ -210,6 +210,18 @@ def install_guards(max_kernels: int = MAX_KERNELS) -> None:
                     model["execution_state"] = "dead"
                 return model
 
+            async def shutdown_kernel(self, kernel_id, *a, **kw):
+                result = await super().shutdown_kernel(kernel_id, *a, **kw)
+                # a culled page makes room: keep the preloaded page ready again
+                if not getattr(self, "_closing", False):
+                    for notebook in list(getattr(self, "_pools", {})):
+                        self.fill_if_needed(notebook_name=notebook)
+                return result
+
+            async def shutdown_all(self, *a, **kw):
+                self._closing = True
+                return await super().shutdown_all(*a, **kw)
+
             def fill_if_needed(self, *a, **kw):  # the preloaded pages count too
                 if self._live() < max_kernels:
                     return super().fill_if_needed(*a, **kw)
