@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import secrets
 import signal
 import socket
@@ -204,11 +205,31 @@ class VoilaServer:
                         answered = True
                 except OSError:
                     pass
-            if answered and (not self.preheat or "Kernel pool of" in self.log()):
+            if answered and (not self.preheat or self._preloaded_page_ready()):
                 return self
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"Voila did not answer on {self.base_url} within {timeout:.0f} s")
+
+    def _preloaded_page_ready(self) -> bool:
+        """The preloaded kernel has run the app notebook: idle for a second after its start."""
+        import json
+
+        if "Kernel pool of" not in self.log():
+            return False
+        started = re.findall(r"Kernel started: ([0-9a-f-]{36})", self.log())
+        if not started:
+            return False
+        address = f"{self.base_url}/api/kernels/{started[0]}?token={self.token}"
+        for _ in range(5):  # idle at five looks in a row, 0.2 s apart
+            try:
+                with urllib.request.urlopen(address, timeout=2) as answer:
+                    if json.load(answer).get("execution_state") != "idle":
+                        return False
+            except (OSError, ValueError):
+                return False
+            time.sleep(0.2)
+        return True
 
     def log(self) -> str:
         """What Voila has printed so far."""
