@@ -152,6 +152,29 @@ def test_a_killed_kernel_is_said_not_hidden(browser_and_server):
         context.close()
 
 
+def test_results_not_yet_updated_are_marked_then_follow(browser_and_server):
+    """A key typed marks the results as pending until the kernel has recalculated."""
+    browser, server, expect = browser_and_server
+    context, page, _ = _open(browser, server, 1366)
+    try:
+        page.evaluate("""() => { window.rxlMarks = 0; new MutationObserver(() => {
+            if (document.querySelector('.rxl-widget.rxl-pending')) window.rxlMarks += 1;
+          }).observe(document.body, {attributes: true, subtree: true,
+                                     attributeFilter: ['class']}); }""")
+        box = page.get_by_role("textbox", name="Customers at start of period", exact=True)
+        box.focus()
+        page.keyboard.press("End")
+        box.press_sequentially("0", delay=50)  # 107 -> 1070, key by key, no Enter
+        expect(page.locator(".rxl-card").first).to_contain_text("9.3%")  # 99 / 1070
+        expect(page.locator(".rxl-widget.rxl-pending")).to_have_count(0)
+        assert page.evaluate("window.rxlMarks") >= 1
+        box.fill("107")  # the same results again: the mark still clears
+        expect(page.locator(".rxl-widget.rxl-pending")).to_have_count(0)
+        expect(page.locator(".rxl-card").first).to_contain_text("92.5%")
+    finally:
+        context.close()
+
+
 def test_a_stopped_server_is_said(browser_and_server):
     """Run last: it stops the server."""
     browser, server, expect = browser_and_server

@@ -31,7 +31,9 @@ CSS = """
 .rxl-note { font-family:sans-serif; font-size:13px; color:#607080; line-height:1.45; }
 .rxl-title { font-family:sans-serif; font-size:20px; font-weight:600; color:#263238; margin:4px 0; }
 .rxl-chart { width:100%; max-width:500px; height:auto; }
-.rxl-stale { opacity:0.45; }
+/* typed but not yet computed: the old results fade (after 0.2 s, so quick updates do not flicker) */
+.rxl-pending .rxl-chart, .rxl-pending .rxl-card, .rxl-pending .rxl-summary {
+  opacity:0.4; transition:opacity 0.1s 0.2s; }
 /* every tab reachable: the tab titles wrap instead of running off the page */
 .rxl-app .lm-TabBar-content { flex-wrap:wrap; }
 @media (max-width: 640px) {
@@ -211,6 +213,27 @@ def plain(value: float) -> str:
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return f"{value:.12g}"
+
+
+class Tick(widgets.HTML):
+    """An invisible counter the kernel bumps after every recalculation.
+
+    The page template fades a widget's results from a key press until its tick
+    changes, so results not yet updated are visibly marked as such.
+
+    >>> tick = Tick()
+    >>> tick.bump(); tick.bump(); tick.value
+    '<span data-n="2"></span>'
+    """
+
+    def __init__(self):
+        super().__init__(layout=widgets.Layout(display="none"))
+        self.add_class("rxl-tick")
+        self._n = 0
+
+    def bump(self) -> None:
+        self._n += 1
+        self.value = f'<span data-n="{self._n}"></span>'
 
 
 class ChartImage(widgets.HTML):

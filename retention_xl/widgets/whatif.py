@@ -8,7 +8,7 @@ import retention_xl as rx
 
 from .. import formatting as fmt
 from ..plots import ProjectionChart
-from ._controls import CSS, ChartImage, LinkedNumber, error_text, message, text_of
+from ._controls import CSS, ChartImage, LinkedNumber, Tick, error_text, message, text_of
 
 __all__ = ["WhatIf"]
 
@@ -106,6 +106,7 @@ class WhatIf(widgets.VBox):
         self.customer_value = widgets.HTML()
         self.chart = None
         self.image = ChartImage()
+        self.tick = Tick()
         header = widgets.HTML(
             CSS + '<div class="rxl-title">What is better retention worth?</div>'
             '<div class="rxl-note">Describe your business, then move the uplift slider: the '
@@ -114,7 +115,8 @@ class WhatIf(widgets.VBox):
                           self.mode, self.uplift.row, self.new_customers.row, self.margin.row,
                           self.acquisition_cost.row, self.fixed_cost.row,
                           self.discount_rate.row, self.periods.row, self.message,
-                          self.summary, self.image, self.customer_value])
+                          self.summary, self.image, self.customer_value, self.tick])
+        self.add_class("rxl-widget")
         for control in self.controls:
             control.observe(self._refresh)
         self.mode.observe(self._mode_changed, names="value")
@@ -136,6 +138,12 @@ class WhatIf(widgets.VBox):
             discount_rate=self.discount_rate.fraction)
 
     def _refresh(self, _change=None) -> None:
+        try:
+            self._recalculate()
+        finally:
+            self.tick.bump()  # the page stops marking the results as not yet updated
+
+    def _recalculate(self) -> None:
         args = self.inputs()
         try:
             result = rx.project_profit(**args)
