@@ -1,9 +1,12 @@
 """The code-free app: the three widgets in tabs, served by Voila on this computer.
 
 ``retention-xl app`` (what ``make run`` does) starts Voila on 127.0.0.1 on a free
-port, serving the notebooks of ``widgets/``, and prints the address of the app.
-Closed browser tabs do not keep their kernels for ever (idle kernels are
-culled), and Ctrl+C stops Voila and every kernel it started.
+port, serving the notebooks of ``widgets/`` through the guarded server of
+:mod:`retention_xl.widgets.serve` (a random token in the address, Host and Origin
+checked, a cap on kernels), with the app notebook preloaded so the page opens at
+once, and prints the address of the app once that page is ready. Closed pages'
+kernels are culled within two minutes, and Ctrl+C stops Voila and every kernel
+it started.
 """
 
 from __future__ import annotations
