@@ -64,7 +64,7 @@ def _new_figure(width: float, height: float) -> Figure:
     return figure
 
 
-def _style(ax, grid_axis: str = "y") -> None:
+def _style(ax, grid_axis: str = "y", labelsize: float = 9) -> None:
     ax.set_facecolor("white")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -72,11 +72,11 @@ def _style(ax, grid_axis: str = "y") -> None:
         ax.spines[side].set_color(COLORS["grid"])
     ax.grid(axis=grid_axis, color=COLORS["grid"], linewidth=0.8)
     ax.set_axisbelow(True)
-    ax.tick_params(length=0, labelsize=9)
+    ax.tick_params(length=0, labelsize=labelsize)
 
 
-def _title(ax, text: str) -> None:
-    ax.set_title(text, loc="left", fontsize=11, fontweight="bold", color=COLORS["text"], pad=10)
+def _title(ax, text: str, size: float = 11) -> None:
+    ax.set_title(text, loc="left", fontsize=size, fontweight="bold", color=COLORS["text"], pad=8)
 
 
 def _short_money(amount: float, _position=None) -> str:
@@ -175,6 +175,19 @@ class _FastFrames:
         return buffer.getvalue()
 
 
+#: Size of the widgets' charts, inches at :data:`DPI`: 500 px wide, so that shown
+#: in a 320 px column on a phone the text is still above 10 CSS px.
+CHART_INCHES = {"split": (5.0, 2.5), "projection": (5.0, 5.4)}
+#: Text size in the widgets' charts, points (12 pt is 16.7 px at 100 dpi).
+CHART_FONT = 12
+_GAP_PX = 8
+
+
+def _label_px(text: str, size: float = CHART_FONT) -> float:
+    """A generous width of a bold label in pixels (digits and lower case)."""
+    return len(text) * 0.66 * size * DPI / 72 + 18
+
+
 class SplitChart:
     """Where the starting customers went, and who joined: two stacked bars.
 
@@ -203,17 +216,17 @@ class SplitChart:
     """
 
     def __init__(self, start: float, end: float, new: float):
-        self.figure = _new_figure(7.5, 2.6)
-        self.figure.subplots_adjust(left=0.2, right=0.97, top=0.8, bottom=0.14)
+        self.figure = _new_figure(*CHART_INCHES["split"])
+        self.figure.subplots_adjust(left=0.29, right=0.93, top=0.8, bottom=0.16)
         ax = self.ax = self.figure.add_subplot()
-        _style(ax, grid_axis="x")
-        _title(ax, "Where the customers went")
+        _style(ax, grid_axis="x", labelsize=CHART_FONT)
+        _title(ax, "Where the customers went", size=CHART_FONT + 1)
         rows = [1, 0]  # start on top, end below
-        ax.set_yticks(rows, ["Start of period", "End of period"], fontsize=10)
+        ax.set_yticks(rows, ["Start of period", "End of period"], fontsize=CHART_FONT)
         ax.tick_params(axis="y", labelcolor=COLORS["text"])
         ax.set_ylim(-0.6, 1.6)
         ax.xaxis.set_major_formatter(FuncFormatter(_short_count))
-        ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
         height = 0.62
         kw = dict(height=height, edgecolor="white", linewidth=1.5)
         self._bars = [
@@ -223,7 +236,7 @@ class SplitChart:
             ax.barh(0, 0, left=0, color=COLORS["new"], **kw)[0],
         ]
         self._texts = [ax.text(0, bar.get_y() + height / 2, "", va="center", ha="center",
-                               fontsize=10, fontweight="bold")
+                               fontsize=CHART_FONT, fontweight="bold")
                        for bar in self._bars]
         self._kinds = ["kept", "lost", "kept", "new"]
         self._frames = _FastFrames(self.figure, [*self._bars, *self._texts])
@@ -231,32 +244,61 @@ class SplitChart:
         self.update(start, end, new)
 
     def update(self, start: float, end: float, new: float) -> "SplitChart":
-        """Move the bars to new counts (no new figure is drawn)."""
+        """Move the bars to new counts (no new figure is drawn).
+
+        A label goes inside its bar, in white, when it fits there; otherwise it
+        goes after the end of its row, in its bar's colour on white, one after
+        the other, so labels never overlap, never sit on another bar and never
+        vanish into a bar too thin to hold them.
+        """
         kept = end - new
         lost = start - kept
         widths = [kept, lost, kept, new]
         lefts = [0.0, kept, 0.0, kept]
+        labels = [f"{fmt.count(w, _count_decimals(w))} {kind}"
+                  for w, kind in zip(widths, self._kinds)]
+        shown = [w > 0 or kind != "lost" for w, kind in zip(widths, self._kinds)]
         total = max(start, end, 1e-9)
+        axis_px = self.figure.get_figwidth() * DPI * (self.figure.subplotpars.right
+                                                       - self.figure.subplotpars.left)
+        def room_needed(high: float) -> float:
+            """The axis end that leaves room for the labels outside their bars at ``high``."""
+            outside = [sum(_label_px(labels[i]) + _GAP_PX for i in row
+                           if shown[i] and _label_px(labels[i]) > widths[i] / high * axis_px)
+                       for row in ((0, 1), (2, 3))]
+            return max(row_end * axis_px / max(axis_px - px, 1.0)
+                       for row_end, px in zip((start, end), outside))
+
         current = self.ax.get_xlim() if self._drawn else None
-        # headroom for a label past the end of a bar
-        self.ax.set_xlim(*_steady_limits(current, 0.0, total * 1.12))
-        for bar, text, kind, left, width in zip(self._bars, self._texts, self._kinds,
-                                                lefts, widths):
-            bar.set_x(left)
-            bar.set_width(width)
-            label = f"{fmt.count(width, _count_decimals(width))} {kind}"
-            text.set_text(label)
-            text.set_gid(label)
-            # a label that fits goes inside its bar in white, else just past it in colour
-            if width >= total * 0.16:
-                text.set_position((left + width / 2, text.get_position()[1]))
-                text.set_ha("center")
-                text.set_color("white")
-            else:
-                text.set_position((left + width + total * 0.01, text.get_position()[1]))
-                text.set_ha("left")
-                text.set_color(COLORS[kind])
-            text.set_visible(width > 0 or kind != "lost")
+        limits = _steady_limits(current, 0.0, total)
+        for _ in range(4):  # a wider axis can push one more label out: settle
+            if room_needed(limits[1]) <= limits[1]:
+                break
+            limits = _steady_limits(None, 0.0, room_needed(limits[1]) * 1.02 / 1.08)
+        else:
+            limits = (0.0, room_needed(limits[1]) * 1.05)
+        self.ax.set_xlim(*limits)
+        high = limits[1]
+        px_per_unit = axis_px / high
+        for row, row_end in (((0, 1), start), ((2, 3), end)):
+            cursor = row_end + _GAP_PX / px_per_unit
+            for i in row:
+                bar, text, kind = self._bars[i], self._texts[i], self._kinds[i]
+                bar.set_x(lefts[i])
+                bar.set_width(widths[i])
+                text.set_text(labels[i])
+                text.set_gid(labels[i])
+                text.set_visible(shown[i])
+                y = text.get_position()[1]
+                if _label_px(labels[i]) <= widths[i] * px_per_unit:
+                    text.set_position((lefts[i] + widths[i] / 2, y))
+                    text.set_ha("center")
+                    text.set_color("white")
+                elif shown[i]:
+                    text.set_position((cursor, y))
+                    text.set_ha("left")
+                    text.set_color(COLORS[kind])
+                    cursor += (_label_px(labels[i]) + _GAP_PX) / px_per_unit
         self._drawn = True
         return self
 
@@ -304,18 +346,19 @@ class ProjectionChart:
     """
 
     def __init__(self, result, period_name: str = "Period"):
-        self.figure = _new_figure(7.5, 3.2)
-        self.figure.subplots_adjust(left=0.09, right=0.98, top=0.78, bottom=0.16, wspace=0.28)
-        self.ax_customers, self.ax_profit = self.figure.subplots(1, 2)
+        self.figure = _new_figure(*CHART_INCHES["projection"])
+        self.figure.subplots_adjust(left=0.17, right=0.95, top=0.8, bottom=0.09, hspace=0.55)
+        self.ax_customers, self.ax_profit = self.figure.subplots(2, 1)
         self.lines: dict[str, Any] = {}
         self._gaps = {}
         for ax, quantity, title, formatter in (
                 (self.ax_customers, "customers", "Customers", _short_count),
                 (self.ax_profit, "profit", "Profit per period", _short_money)):
-            _style(ax)
-            _title(ax, title)
+            _style(ax, labelsize=CHART_FONT)
+            _title(ax, title, size=CHART_FONT + 1)
             ax.yaxis.set_major_formatter(FuncFormatter(formatter))
             ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
+            ax.yaxis.set_major_locator(MaxNLocator(5))
             self._gaps[quantity] = ax.fill_between([0, 1], [0, 0], [0, 0],
                                                    color=COLORS["improved"], alpha=0.14,
                                                    linewidth=0)
@@ -329,15 +372,15 @@ class ProjectionChart:
         self.set_period_name(period_name)
         self.legend = self.figure.legend(
             [self.lines["customers_baseline"], self.lines["customers_improved"]],
-            ["Today's retention", "Improved retention (shaded: the gain)"], loc="upper right",
-            ncol=2, frameon=False, fontsize=9, bbox_to_anchor=(0.98, 1.0))
+            ["Today's retention", "Improved retention (shaded: the gain)"], loc="upper left",
+            ncol=1, frameon=False, fontsize=CHART_FONT, bbox_to_anchor=(0.01, 1.0))
         self.update(result)
 
     def set_period_name(self, name: str) -> "ProjectionChart":
         """Call a period "Year", "Quarter" or "Month" on the axes and the profit title."""
         for ax in (self.ax_customers, self.ax_profit):
-            ax.set_xlabel(name, color=COLORS["muted"], fontsize=9)
-        _title(self.ax_profit, f"Profit per {name.lower()}")
+            ax.set_xlabel(name, color=COLORS["muted"], fontsize=CHART_FONT, labelpad=2)
+        _title(self.ax_profit, f"Profit per {name.lower()}", size=CHART_FONT + 1)
         return self
 
     def update(self, result) -> "ProjectionChart":

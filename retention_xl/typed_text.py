@@ -12,8 +12,8 @@ import re
 
 __all__ = ["number_from_text"]
 
-# Typed text Excel itself reads as a number: 1200, 1,200, -3.5, .5, 92.5%.
-_NUMBER_TEXT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?%?|[+-]?\.\d+%?",
+# Typed text Excel itself reads as a number: 1200, 1,200, -3.5, .5, 1e12, 1.5E-3, 92.5%.
+_NUMBER_TEXT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)%?",
                           re.ASCII)  # ASCII: \d would also match Arabic-Indic and full-width digits
 
 
@@ -26,8 +26,8 @@ _DECIMAL_COMMA_TEXT = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d*)?%?|[
 def number_from_text(text: str, *, decimal_comma: bool = False) -> float | None:
     """The number a text holds as Excel would read it, or None if it is not one.
 
-    Comma thousands separator, dot decimal point, an optional trailing percent
-    sign (which divides by 100). Anything else is not a number: never guessed.
+    Comma thousands separator, dot decimal point, an exponent as Excel writes
+    one (``1E+12``), an optional trailing percent sign (which divides by 100). Anything else is not a number: never guessed.
     Digits other than 0-9 (Arabic-Indic, full-width) are not read as numbers:
     the template's formulas see such a cell as text, so every face refuses it.
 
@@ -35,6 +35,8 @@ def number_from_text(text: str, *, decimal_comma: bool = False) -> float | None:
     (1200.0, 0.925, None)
     >>> number_from_text("1,5") is None   # not a thousands group: never guessed
     True
+    >>> number_from_text("1e12"), number_from_text("-2.5E-3")
+    (1000000000000.0, -0.0025)
 
     With ``decimal_comma=True`` (only for text from a file that separates its
     values with semicolons, as spreadsheets set to a decimal comma save them),

@@ -39,8 +39,10 @@ def test_app_command_serves_the_app_and_stops_on_ctrl_c(tmp_path):
             lines.append(line)
             if "The app is ready" in line:
                 break
-        url = re.search(r"http://127\.0\.0\.1:\d+/voila/render/app\.ipynb", "".join(lines))
+        url = re.search(r"http://127\.0\.0\.1:\d+/voila/render/app\.ipynb\?token=[\w-]+",
+                        "".join(lines))
         assert url, "".join(lines)
+        assert "/ ;" not in "".join(lines)  # no developer file list offered
         with urllib.request.urlopen(url.group(0), timeout=60) as page:  # starts a kernel
             assert page.status == 200
             assert "retention_xl.widgets" not in page.read().decode()  # sources stripped

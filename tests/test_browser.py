@@ -33,7 +33,7 @@ def app_page():
     sync_api = pytest.importorskip("playwright.sync_api")
     from retention_xl.widgets.app import VoilaServer, _descendants
 
-    server = VoilaServer(ROOT / "widgets").start(timeout=90)
+    server = VoilaServer(ROOT / "widgets").start(timeout=120)
     voila_pid = server.process.pid
     try:
         with sync_api.sync_playwright() as playwright:
@@ -57,19 +57,26 @@ def app_page():
 
 
 def _type(page, label: str, number: int) -> None:
-    box = page.get_by_label(label, exact=True)
-    box.fill(str(number))
-    box.press("Enter")
+    box = page.get_by_role("textbox", name=label, exact=True)
+    box.fill(str(number))  # no Enter: the results follow what is typed
 
 
-def _wait_for_new_src(page, image, old_src: str) -> str:
-    """Wait until the chart image shows a new frame, then until it stops changing."""
-    handle = image.element_handle()
-    page.wait_for_function("([img, old]) => img.src !== old", arg=[handle, old_src])
-    src = image.get_attribute("src")
+#: The chart on screen (each frame is a new <img>, so it is looked up each time).
+VISIBLE_CHART = "[...document.querySelectorAll('img.rxl-chart')].find(i => i.offsetParent)"
+
+
+def _chart_src(page) -> str:
+    return page.evaluate(f"(() => {{ const img = {VISIBLE_CHART}; return img ? img.src : ''; }})()")
+
+
+def _wait_for_new_src(page, old_src: str) -> str:
+    """Wait until the chart shows a new frame, then until it stops changing."""
+    page.wait_for_function(f"(old) => {{ const img = {VISIBLE_CHART}; "
+                           "return img && img.src !== old; }", arg=old_src)
+    src = _chart_src(page)
     while True:  # a late frame would make the next step flaky: wait for the last one
         page.wait_for_timeout(400)
-        now = image.get_attribute("src")
+        now = _chart_src(page)
         if now == src:
             return src
         src = now
@@ -89,7 +96,7 @@ def test_calculator_reads_what_was_typed(app_page):
     _type(page, "New customers during period", 21)
     expect(page.get_by_text("92.5%").first).to_be_visible()
     expect(page.get_by_text("7.5%").first).to_be_visible()
-    assert page.get_by_label("Customers at start of period", exact=True).input_value() == "107"
+    assert page.get_by_role("textbox", name="Customers at start of period", exact=True).input_value() == "107"
     expect(calculator.get_by_role("alert")).to_have_count(0)
     page.wait_for_timeout(500)
     IMAGES.mkdir(parents=True, exist_ok=True)
@@ -101,16 +108,14 @@ def test_uplift_arrow_key_changes_chart_and_summary(app_page):
     page.get_by_role("tab", name="What is better retention worth?").click()
     summary = page.locator(".rxl-summary").first
     expect(summary).to_contain_text("+5 points of retention")
-    chart = page.locator(".widget-image:visible").first
-    before_src = chart.get_attribute("src")
+    before_src = _chart_src(page)
     before_text = summary.inner_text()
-    row = page.locator(".widget-hbox").filter(has=page.get_by_label("Retention uplift, points"))
-    row.locator(".noUi-handle").focus()
+    page.get_by_role("slider", name="Retention uplift, points").focus()
     page.keyboard.press("ArrowRight")
     expect(summary).to_contain_text("+5.5 points of retention")
-    _wait_for_new_src(page, chart, before_src)
+    _wait_for_new_src(page, before_src)
     assert summary.inner_text() != before_text
-    assert page.get_by_label("Retention uplift, points").input_value() == "5.5"
+    assert page.get_by_role("textbox", name="Retention uplift, points").input_value() == "5.5"
     page.locator(".rxl-app").screenshot(path=str(IMAGES / "app_what_if.png"))
 
 

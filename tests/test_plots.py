@@ -123,3 +123,41 @@ def test_axis_limits_hold_still_for_a_small_change_and_follow_a_big_one():
     assert chart.ax_customers.get_ylim()[1] >= 20000 * 0.85
     chart.update(rx.project_profit(10, 0.8, 2, 100, periods=5))
     assert chart.ax_customers.get_ylim()[1] < 100
+
+
+@pytest.mark.parametrize("counts", [(107, 120, 21), (100, 40, 35), (100, 100, 0), (1, 1000, 999),
+                                    (1000, 2000, 1500), (25000, 24000, 3000), (5, 1000, 1000),
+                                    (1e6, 999_999, 0), (3, 3, 3), (2.5, 2, 0.5)])
+def test_split_chart_labels_never_collide_nor_vanish(counts):
+    """Each label sits inside its own bar in white, or outside every bar in its colour
+    (never green on red); no two labels overlap; all stay inside the picture."""
+    chart = plots.SplitChart(*counts)
+    chart.png()
+    renderer = chart.figure.canvas.get_renderer()
+    figure_box = chart.figure.bbox
+    bars = [bar.get_window_extent(renderer) for bar in chart._bars]
+    texts = [(i, t, t.get_window_extent(renderer)) for i, t in enumerate(chart._texts)
+             if t.get_visible()]
+    for i, text, box in texts:
+        assert figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1, text.get_text()
+        if text.get_color() == "white":
+            assert bars[i].x0 <= box.x0 and box.x1 <= bars[i].x1, text.get_text()
+        else:
+            assert text.get_color() == plots.COLORS[chart._kinds[i]]
+            assert not any(box.overlaps(bar) for bar in bars if bar.width > 0), text.get_text()
+    for a, (_, _, box_a) in enumerate(texts):
+        for _, _, box_b in texts[a + 1:]:
+            assert not box_a.overlaps(box_b)
+
+
+def test_widget_chart_text_stays_readable_on_a_phone():
+    """Shown 320 CSS px wide (a 390 px phone), every text of the charts is at least 10 px."""
+    import retention_xl as rx
+
+    shrink = 320 / (plots.CHART_INCHES["split"][0] * plots.DPI)
+    for chart in (plots.SplitChart(107, 120, 21),
+                  plots.ProjectionChart(rx.project_profit(1000, 0.8, 200, 100, periods=5))):
+        chart.png()
+        sizes = [t.get_fontsize() for t in chart.figure.findobj(lambda a: hasattr(a, "get_fontsize"))
+                 if t.get_text()]
+        assert sizes and min(sizes) * plots.DPI / 72 * shrink >= 10, min(sizes)

@@ -17,9 +17,9 @@ PNG_HEADER = b"\x89PNG\r\n\x1a\n"
 
 
 def type_counts(calculator, start, end, new):
-    calculator.start.box.value = start
-    calculator.end.box.value = end
-    calculator.new.box.value = new
+    calculator.start.box.value = str(start)
+    calculator.end.box.value = str(end)
+    calculator.new.box.value = str(new)
 
 
 # --- retention calculator ---------------------------------------------------------------
@@ -30,7 +30,7 @@ def test_calculator_reads_the_worked_example():
     assert calculator.readouts() == {"Retention": "92.5%", "Churn": "7.5%", "Lost customers": "8"}
     assert text_of(calculator.cards.value) == "Retention 92.5% Churn 7.5% Lost customers 8"
     assert calculator.problem() == ""
-    assert bytes(calculator.image.value).startswith(PNG_HEADER)
+    assert calculator.image.png.startswith(PNG_HEADER)
     assert calculator.chart.labels() == ["99 kept", "8 lost", "99 kept", "21 new"]
 
 
@@ -39,12 +39,12 @@ def test_slider_and_box_move_together_and_the_chart_changes():
     before = calculator.image.value
     chart = calculator.chart
     calculator.end.slider.value = 110  # a drag released at 110
-    assert calculator.end.box.value == 110
+    assert calculator.end.box.value == "110"
     expected = rx.retention_rate(107, 110, 21)
     assert calculator.readouts()["Retention"] == fmt.percent(expected) == "83.2%"
     assert calculator.readouts()["Lost customers"] == fmt.count(rx.lost_customers(107, 110, 21))
     assert calculator.chart is chart  # updated in place, not rebuilt
-    assert bytes(calculator.image.value).startswith(PNG_HEADER) and calculator.image.value != before
+    assert calculator.image.png.startswith(PNG_HEADER) and calculator.image.value != before
 
 
 def test_sliders_release_once_not_while_dragging():
@@ -59,7 +59,7 @@ def test_impossible_counts_give_a_message_and_keep_what_was_typed():
     assert calculator.readouts() == {}
     assert calculator.cards.layout.display == "none" and calculator.image.layout.display == "none"
     assert (calculator.start.value, calculator.end.value, calculator.new.value) == (100, 20, 25)
-    calculator.end.box.value = 120  # fixing it brings the numbers back
+    calculator.end.box.value = "120"  # fixing it brings the numbers back
     assert calculator.problem() == ""
     assert calculator.readouts()["Retention"] == "95.0%"
     assert calculator.image.layout.display is None
@@ -67,7 +67,7 @@ def test_impossible_counts_give_a_message_and_keep_what_was_typed():
 
 def test_no_customers_at_start_is_explained():
     calculator = RetentionCalculator()
-    calculator.start.box.value = 0
+    calculator.start.box.value = "0"
     assert "no customers at start" in calculator.problem().lower()
     assert calculator.readouts() == {}
 
@@ -79,6 +79,32 @@ def test_a_big_shop_types_its_numbers_and_the_sliders_make_room():
     assert calculator.start.slider.value == 25000 and calculator.start.slider.max >= 25000
     assert calculator.readouts() == {"Retention": "84.0%", "Churn": "16.0%",
                                      "Lost customers": "4,000"}
+
+
+@pytest.mark.parametrize("typed, start", [("107.5", 107.5), ("1,200", 1200.0), (" 250 ", 250.0),
+                                           ("1000000000000", 1e12), ("1e12", 1e12),
+                                           ("1.5E+3", 1500.0)])
+def test_the_number_typed_is_the_number_computed(typed, start):
+    calculator = RetentionCalculator()
+    calculator.start.box.value = typed
+    assert calculator.start.value == start
+    assert calculator.readouts()["Retention"] == fmt.percent(rx.retention_rate(start, 120, 21))
+    assert calculator.start.box.value == typed  # never rewritten
+    assert calculator.start.slider.max >= start  # the slider made room instead of clamping
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("99,5", "Customers at start must be a number, got the text '99,5'"),
+    ("1e400", "Customers at start must be a finite number"),
+    ("-5", "Customers at start must be a count above 0, got -5"),
+    ("", "No customers at start of the period (customers at start is blank)"),
+])
+def test_text_that_is_not_a_count_gets_the_core_sentence_and_stays(typed, expected):
+    calculator = RetentionCalculator()
+    calculator.start.box.value = typed
+    assert calculator.problem().startswith(expected)
+    assert calculator.readouts() == {} and calculator.image.layout.display == "none"
+    assert calculator.start.box.value == typed
 
 
 # --- what-if ------------------------------------------------------------------------------
@@ -98,10 +124,10 @@ def test_uplift_step_changes_chart_and_summary_in_place():
     what_if = WhatIf()
     image, summary, chart = what_if.image.value, what_if.summary_text(), what_if.chart
     what_if.uplift.slider.value = what_if.uplift.slider.value + what_if.uplift.slider.step
-    assert what_if.uplift.box.value == 5.5
+    assert what_if.uplift.box.value == "5.5"
     assert what_if.summary_text() != summary and what_if.summary_text().startswith("+5.5 points")
     assert what_if.chart is chart
-    assert bytes(what_if.image.value).startswith(PNG_HEADER) and what_if.image.value != image
+    assert what_if.image.png.startswith(PNG_HEADER) and what_if.image.value != image
     improved = what_if.chart.lines["profit_improved"].get_ydata()
     expected = rx.project_profit(**what_if.inputs()).table["profit_improved"].to_numpy()
     assert improved.tolist() == pytest.approx(expected.tolist())
@@ -117,8 +143,8 @@ def test_relative_mode_is_visible_and_used():
 
 def test_one_customer_value_comes_from_the_core_and_is_labelled_illustrative():
     what_if = WhatIf()
-    what_if.margin.box.value = 60
-    what_if.discount_rate.box.value = 10
+    what_if.margin.box.value = "60"
+    what_if.discount_rate.box.value = "10"
     text = text_of(what_if.customer_value.value)
     now = rx.customer_value(60, 0.80, discount_rate=0.10, acquisition_cost=150)
     better = rx.customer_value(60, 0.85, discount_rate=0.10, acquisition_cost=150)
@@ -130,14 +156,14 @@ def test_one_customer_value_comes_from_the_core_and_is_labelled_illustrative():
 
 def test_discounted_summary_says_todays_money():
     what_if = WhatIf()
-    what_if.discount_rate.box.value = 10
+    what_if.discount_rate.box.value = "10"
     result = rx.project_profit(**what_if.inputs())
     assert f"adds {fmt.money(result.pv_difference)} of profit in today's money" in what_if.summary_text()
 
 
 def test_loss_making_baseline_gets_no_percentage():
     what_if = WhatIf()
-    what_if.margin.box.value = -5
+    what_if.margin.box.value = "-5"
     text = what_if.summary_text()
     assert "percentage rise would mean nothing" in text and "%." not in text
     assert "no percentage" in text_of(what_if.customer_value.value)
@@ -145,18 +171,46 @@ def test_loss_making_baseline_gets_no_percentage():
 
 def test_impossible_retention_gives_a_message_and_keeps_the_number():
     what_if = WhatIf()
-    what_if.retention.box.value = 99
-    assert "outside 0 to below 1" in what_if.problem()
+    what_if.retention.box.value = "99"
+    assert what_if.problem().startswith(
+        "Retention 99% improved by 5 points gives 104%, outside 0% to below 100%")
     assert what_if.summary_text() == "" and what_if.image.layout.display == "none"
-    assert what_if.retention.box.value == 99
-    what_if.uplift.box.value = 0.5
+    assert what_if.retention.box.value == "99"
+    what_if.uplift.box.value = "0.5"
     assert what_if.problem() == "" and what_if.summary_text().startswith("+0.5 points")
+
+
+@pytest.mark.parametrize("typed", ["92.5", "92.5%", " 92.5 % ".replace(" %", "%")])
+def test_a_percent_box_reads_92_5_and_92_5_percent_alike(typed):
+    what_if = WhatIf()
+    what_if.uplift.box.value = "2"
+    what_if.retention.box.value = typed
+    assert what_if.inputs()["retention"] == 0.925
+    assert what_if.summary_text().startswith("+2 points of retention (92.5% to 94.5% a year)")
+
+
+@pytest.mark.parametrize("box, typed, expected", [
+    ("retention", "100", "Retention must be a percentage from 0% up to but not including 100%, "
+                         "got 100%: at 100% no customer ever leaves and the value is infinite."),
+    ("retention", "99,5", "Retention must be a number, got the text '99,5': enter a percentage "
+                          "such as 92.5."),
+    ("periods", "0", "Periods must be a whole number of periods from 1 to 1200, got 0."),
+    ("periods", "2.5", "Periods must be a whole number, got 2.5"),
+    ("discount_rate", "-1", "Discount rate cannot be negative, got -1%: enter a percentage of "
+                            "0% or more."),
+    ("customers", "-5", "Customers now cannot be negative, got -5"),
+])
+def test_what_if_never_clamps_and_says_the_problem_in_percent(box, typed, expected):
+    what_if = WhatIf()
+    getattr(what_if, box).box.value = typed
+    assert what_if.problem().startswith(expected)
+    assert getattr(what_if, box).box.value == typed and what_if.summary_text() == ""
 
 
 def test_period_name_reaches_summary_and_chart():
     what_if = WhatIf()
     what_if.period.value = "month"
-    what_if.periods.box.value = 24
+    what_if.periods.box.value = "24"
     assert "over 24 months" in what_if.summary_text()
     assert what_if.chart.ax_profit.get_title(loc="left") == "Profit per month"
     assert len(what_if.chart.lines["customers_baseline"].get_xdata()) == 24

@@ -14,10 +14,10 @@ import re
 
 import ipywidgets as widgets
 
+from ..typed_text import number_from_text
+
 #: Width of the labels in front of the number boxes, so that none is cut short.
 LABEL_WIDTH = "250px"
-#: A box accepts numbers up to this even when the slider stops much earlier.
-BOX_LIMIT = 1e9
 
 CSS = """
 <style>
@@ -30,6 +30,33 @@ CSS = """
 .rxl-summary { font-family:sans-serif; font-size:15px; color:#263238; line-height:1.5; }
 .rxl-note { font-family:sans-serif; font-size:13px; color:#607080; line-height:1.45; }
 .rxl-title { font-family:sans-serif; font-size:20px; font-weight:600; color:#263238; margin:4px 0; }
+.rxl-chart { width:100%; max-width:500px; height:auto; }
+/* typed but not yet computed: the old results fade (after 0.2 s, so quick updates do not flicker) */
+.rxl-pending .rxl-chart, .rxl-pending .rxl-card, .rxl-pending .rxl-summary {
+  opacity:0.4; transition:opacity 0.1s 0.2s; }
+/* every tab reachable: the tab titles wrap instead of running off the page */
+.rxl-app .lm-TabBar-content { flex-wrap:wrap; }
+@media (max-width: 640px) {
+  /* phones: each label above its box, nothing wider than the screen */
+  .widget-inline-hbox { flex-wrap:wrap; width:100% !important; max-width:100%;
+    height:auto !important; }
+  .widget-inline-hbox > .widget-label { width:100% !important; max-width:100% !important;
+    text-align:left !important; }
+  .widget-inline-hbox > input, .widget-inline-hbox > select { flex:1 1 auto; min-width:0; }
+  .widget-toggle-buttons .widget-toggle-button { width:auto !important; flex:1 1 auto; }
+  .rxl-app .widget-tab-contents, .rxl-app .lm-TabPanel-stackedPanel { padding:8px !important; }
+  .rxl-slider { width:100% !important; }
+  .rxl-card { min-width:120px; padding:8px 12px; }
+
+  .widget-hbox { flex-wrap:wrap; max-width:100%; }
+  #rendered_cells { padding:0 !important; }
+  #rendered_cells > div { padding:4px !important; }
+}
+/* pictures shrink and tables scroll inside their box rather than widen the page */
+.rxl-app table { display:block; overflow-x:auto; max-width:100%; }
+.widget-html, .widget-html-content { max-width:100%; min-width:0; }
+.widget-html-content { overflow-x:auto; }
+.widget-image { max-width:100%; height:auto; object-fit:contain; }
 </style>
 """
 
@@ -46,74 +73,126 @@ def _nice_ceiling(value: float) -> float:
 
 
 class LinkedNumber:
-    """A slider and an exact number box showing the same value.
+    """A slider and an exact text box showing the same number.
+
+    The box is the source of truth and reads what is typed with the one reader of
+    typed text (:func:`retention_xl.typed_text.number_from_text`): "107.5" is
+    107.5, "1,200" is 1200. A percent box (``percent=True``) is in percent: "92.5"
+    and "92.5%" both mean 92.5%. Text that is not plainly a number ("99,5",
+    "abc") is kept in the box and handed to the core as text, so the core's own
+    sentence says what is wrong; nothing is clamped, rounded or guessed. The
+    slider is the quick way to move the number and stretches to show a typed
+    value outside its range.
 
     Parameters
     ----------
     label : str
         The box's label ("Customers at start").
     value : float
-        Starting value.
+        Starting value (in percent for a percent box).
     low, high : float
-        The slider's starting range; the box accepts from ``box_low`` to
-        ``box_high``, and the slider stretches when a typed value is outside.
+        The slider's starting range.
     step : float
         Slider step; 1 with ``integer=True``.
     integer : bool
-        Whole numbers (counts) or decimals (money, percentages).
-    box_low, box_high : float, optional
-        Bounds of the box. Default ``low`` and :data:`BOX_LIMIT`.
+        Counts (an integer slider) or decimals (money, percentages). The box
+        never rounds: 107.5 typed is 107.5 for the core to judge.
+    percent : bool
+        The box is in percent.
 
     Examples
     --------
     A shop with 25,000 customers types its number; the slider makes room:
 
     >>> start = LinkedNumber("Customers at start", 107, 0, 1000, integer=True)
-    >>> start.box.value = 25000
-    >>> start.slider.value, start.slider.max
-    (25000, 50000)
+    >>> start.box.value = "25,000"
+    >>> start.value, start.slider.value, start.slider.max
+    (25000.0, 25000, 50000)
     >>> start.slider.value = 300
-    >>> start.value
-    300
+    >>> start.box.value, start.value
+    ('300', 300.0)
+    >>> start.box.value = "99,5"   # not a number here: kept, for the core to refuse
+    >>> start.value, start.slider.value
+    ('99,5', 300)
+    >>> rate = LinkedNumber("Retention now, %", 80, 0, 99, step=0.5, percent=True)
+    >>> rate.box.value = "92.5%"
+    >>> rate.value, rate.fraction
+    (92.5, 0.925)
     """
 
     def __init__(self, label: str, value: float, low: float, high: float, step: float = 1,
-                 integer: bool = False, box_low: float | None = None,
-                 box_high: float | None = None):
-        box_low = low if box_low is None else box_low
-        box_high = BOX_LIMIT if box_high is None else box_high
+                 integer: bool = False, percent: bool = False, **_ignored):
+        self.integer, self.percent = integer, percent
         if integer:
             self.slider = widgets.IntSlider(value=int(value), min=int(low), max=int(high),
                                             step=int(step))
-            self.box = widgets.BoundedIntText(value=int(value), min=int(box_low),
-                                              max=int(box_high), description=label)
         else:
             self.slider = widgets.FloatSlider(value=value, min=low, max=high, step=step)
-            self.box = widgets.BoundedFloatText(value=value, min=box_low, max=box_high,
-                                                step=step, description=label)
         self.slider.continuous_update = False  # one redraw when the handle is released
         self.slider.readout = False  # the box beside it shows the exact number
-        self.slider.layout = widgets.Layout(width="260px")
+        self.slider.description = label  # its accessible name (hidden: the box shows it)
+        self.slider.style = {"description_width": "0px"}
+        self.slider.add_class("rxl-slider")
+        self.slider.layout = widgets.Layout(width="260px", max_width="100%")
+        # every key press reaches the kernel: results follow typing, no Enter needed
+        self.box = widgets.Text(value=plain(value), description=label, continuous_update=True)
         self.box.style = {"description_width": LABEL_WIDTH}
-        self.box.layout = widgets.Layout(width="390px")
-        # registered before the link, so it runs first: the slider makes room for
-        # the typed value before the link copies it, and never clamps it
-        self.box.observe(self._stretch, names="value")
-        self.link = widgets.link((self.box, "value"), (self.slider, "value"))
+        self.box.layout = widgets.Layout(width="390px", max_width="100%")
+        self.box.add_class("rxl-number")
+        self._syncing = False
+        self._number = self._read(self.box.value)
+        self.box.observe(self._typed, names="value")
+        self.slider.observe(self._slid, names="value")
         self.row = widgets.HBox([self.box, self.slider],
-                                layout=widgets.Layout(align_items="center"))
+                                layout=widgets.Layout(align_items="center", flex_flow="row wrap",
+                                                      max_width="100%"))
 
-    def _stretch(self, change) -> None:
-        value = change["new"]
+    def _read(self, text: str):
+        """The number the text means, in the box's unit, or the text itself."""
+        body = text.strip()
+        if self.percent and body.endswith("%"):
+            body = body[:-1]  # the box is in percent already: "92.5%" is 92.5
+        number = number_from_text(body) if "%" not in body else None
+        return text if number is None else number
+
+    def _typed(self, change) -> None:
+        self._number = self._read(change["new"])
+        if self._syncing or isinstance(self._number, str) or not math.isfinite(self._number):
+            return
+        self._syncing = True
+        try:
+            self._stretch(self._number)
+            shown = round(self._number) if self.integer else self._number
+            self.slider.value = shown  # display only: the typed number stays exact
+        finally:
+            self._syncing = False
+
+    def _slid(self, change) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self.box.value = plain(change["new"])  # observers of the box see the change
+        finally:
+            self._syncing = False
+        self._number = self._read(self.box.value)
+
+    def _stretch(self, value: float) -> None:
+        kind = type(self.slider.max)
         if value > self.slider.max:
-            self.slider.max = type(self.slider.max)(_nice_ceiling(value * 1.5))
+            self.slider.max = kind(_nice_ceiling(value * 1.5))
         if value < self.slider.min:
-            self.slider.min = type(self.slider.min)(-_nice_ceiling(-value * 1.5))
+            self.slider.min = kind(-_nice_ceiling(-value * 1.5))
 
     @property
     def value(self):
-        """The number in the box."""
-        return self.box.value
+        """The number in the box (in percent for a percent box), or the text when it is none."""
+        return self._number
+
+    @property
+    def fraction(self):
+        """A percent box's number as a fraction (92.5 -> 0.925), or the text when it is none."""
+        return self._number / 100 if not isinstance(self._number, str) else self._number
 
     def observe(self, handler) -> None:
         """Call ``handler(change)`` whenever the number changes (box or slider)."""
@@ -121,6 +200,65 @@ class LinkedNumber:
 
     def set_label(self, label: str) -> None:
         self.box.description = label
+        self.slider.description = label
+
+
+def plain(value: float) -> str:
+    """A number as the box shows it: 107, 92.5, 0.1 (never 92.50000000000001).
+
+    >>> plain(107.0), plain(92.5), plain(0.1 + 0.2)
+    ('107', '92.5', '0.3')
+    """
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.12g}"
+
+
+class Tick(widgets.HTML):
+    """An invisible counter the kernel bumps after every recalculation.
+
+    The page template fades a widget's results from a key press until its tick
+    changes, so results not yet updated are visibly marked as such.
+
+    >>> tick = Tick()
+    >>> tick.bump(); tick.bump(); tick.value
+    '<span data-n="2"></span>'
+    """
+
+    def __init__(self):
+        super().__init__(layout=widgets.Layout(display="none"))
+        self.add_class("rxl-tick")
+        self._n = 0
+
+    def bump(self) -> None:
+        self._n += 1
+        self.value = f'<span data-n="{self._n}"></span>'
+
+
+class ChartImage(widgets.HTML):
+    """A chart as an ``<img>`` with alt text: its summary sentence is its accessible name.
+
+    (``widgets.Image`` has no alt text.) :attr:`png` holds the bytes shown.
+
+    >>> chart = ChartImage()
+    >>> chart.show(b"\\x89PNG", "Of 107 customers, 99 were kept.")
+    >>> chart.png, chart.alt
+    (b'\\x89PNG', 'Of 107 customers, 99 were kept.')
+    >>> chart.value
+    '<img class="rxl-chart" alt="Of 107 customers, 99 were kept." src="data:image/png;base64,iVBORw==">'
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.png, self.alt = b"", ""
+
+    def show(self, png: bytes, alt: str) -> None:
+        import base64
+
+        self.png, self.alt = png, alt
+        self.value = (f'<img class="rxl-chart" alt="{html.escape(alt)}" '
+                      f'src="data:image/png;base64,{base64.b64encode(png).decode()}">')
 
 
 def card(label: str, value: str) -> str:
@@ -134,9 +272,66 @@ def message(text: str) -> str:
     return f'<div class="rxl-message" role="alert">{html.escape(text)}</div>'
 
 
-def error_text(error) -> str:
-    """The sentences of a RetentionInputError, without row numbers (the inputs are single)."""
-    return " ".join(_capital(problem.sentence(location="")) + "." for problem in error.problems)
+def error_text(error, percent_fields=()) -> str:
+    """The sentences of a RetentionInputError, without row numbers (the inputs are single).
+
+    ``percent_fields`` names the fields the page shows in percent: their values
+    and bounds are said in percent, as the user typed them.
+
+    >>> import retention_xl as rx
+    >>> try:
+    ...     rx.improved_retention(0.9999, 0.05)
+    ... except rx.RetentionInputError as error:
+    ...     print(error_text(error, ("retention", "uplift")))
+    Retention 99.99% improved by 5 points gives 104.99%, outside 0% to below 100%: a customer who never leaves has infinite value; choose a smaller uplift.
+    """
+    sentences = []
+    for problem in error.problems:
+        if problem.field in percent_fields:
+            problem = in_percent(problem)
+        sentences.append(_capital(problem.sentence(location="")) + ".")
+    return " ".join(sentences)
+
+
+def _percent(number: str) -> str:
+    return plain(round(float(number) * 100, 10)) + "%"
+
+
+# The core says rates as fractions; the page says them in percent.
+_PERCENT_WORDS = (
+    ("a fraction from 0 up to but not including 1", "a percentage from 0% up to but not including 100%"),
+    ("a fraction from 0 to 1", "a percentage from 0% to 100%"),
+    ("a rate of 0 or more", "a percentage of 0% or more"),
+    ("at 1 no customer ever leaves", "at 100% no customer ever leaves"),
+    ("enter a plain number such as 1200 or 0.925", "enter a percentage such as 92.5"),
+    ("outside 0 to below 1", "outside 0% to below 100%"),
+)
+_FRACTION_HINTS = re.compile(r"(; )?write [\d.]+ for [\d.]+%(; )?")
+_GOT_NUMBER = re.compile(r"(got )(-?[\d.]+(?:e[+-]?\d+)?|-?inf)$")
+_IMPROVED = re.compile(r"^retention (\S+) improved by (.+) gives (\S+),")
+
+
+def in_percent(problem):
+    """The same problem said in percent (for a field the page shows in percent).
+
+    >>> from retention_xl.errors import Problem
+    >>> in_percent(Problem("retention", "retention must be a fraction from 0 up to but not "
+    ...            "including 1, got 1", "write 0.925 for 92.5%; at 1 no customer ever leaves")).sentence()
+    'retention must be a percentage from 0% up to but not including 100%, got 100%: at 100% no customer ever leaves'
+    """
+    import dataclasses
+
+    clause, hint = problem.clause, problem.hint
+    clause = _GOT_NUMBER.sub(lambda m: m.group(1) + (_percent(m.group(2))
+                                                     if "inf" not in m.group(2) else m.group(2)),
+                             clause)
+    clause = _IMPROVED.sub(lambda m: f"retention {_percent(m.group(1))} improved by {m.group(2)} "
+                                     f"gives {_percent(m.group(3))},", clause)
+    hint = _FRACTION_HINTS.sub(lambda m: "; " if m.group(1) and m.group(2) else "", hint)
+    for fraction_words, percent_words in _PERCENT_WORDS:
+        clause = clause.replace(fraction_words, percent_words)
+        hint = hint.replace(fraction_words, percent_words)
+    return dataclasses.replace(problem, clause=clause, hint=hint)
 
 
 def _capital(text: str) -> str:

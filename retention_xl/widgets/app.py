@@ -1,15 +1,20 @@
 """The code-free app: the three widgets in tabs, served by Voila on this computer.
 
 ``retention-xl app`` (what ``make run`` does) starts Voila on 127.0.0.1 on a free
-port, serving the notebooks of ``widgets/``, and prints the address of the app.
-Closed browser tabs do not keep their kernels for ever (idle kernels are
-culled), and Ctrl+C stops Voila and every kernel it started.
+port, serving the notebooks of ``widgets/`` through the guarded server of
+:mod:`retention_xl.widgets.serve` (a random token in the address, Host and Origin
+checked, a cap on kernels), with the app notebook preloaded so the page opens at
+once, and prints the address of the app once that page is ready. Closed pages'
+kernels are culled within two minutes, and Ctrl+C stops Voila and every kernel
+it started.
 """
 
 from __future__ import annotations
 
 import os
 import pathlib
+import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -37,9 +42,16 @@ NOTEBOOKS = {
 }
 APP_NOTEBOOK = "app.ipynb"
 
-#: A kernel whose page was closed is stopped after this long without activity.
-CULL_IDLE_SECONDS = 900
-CULL_INTERVAL_SECONDS = 60
+#: A kernel whose page was closed is stopped after this long without activity
+#: (checked every CULL_INTERVAL_SECONDS): freed within two minutes. A page still
+#: open keeps its kernel however long it stays idle.
+CULL_IDLE_SECONDS = 60
+CULL_INTERVAL_SECONDS = 30
+#: The page template (Voila's lab page with no CDN stylesheet), found through JUPYTER_PATH.
+TEMPLATE = "retention_xl"
+TEMPLATE_ROOT = pathlib.Path(__file__).parent / "voila_template"
+#: Kernels kept started, the app notebook already run, so that a page opens at once.
+PRELOADED_PAGES = 1
 
 
 class App(widgets.VBox):
@@ -83,6 +95,7 @@ def notebook_json(class_name: str) -> str:
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
+    notebook.metadata["title"] = "retention_xl"  # the browser tab's title
     return nbformat.writes(notebook) + "\n"
 
 
@@ -128,46 +141,105 @@ class VoilaServer:
         The notebooks to serve.
     port : int, optional
         Default: a free port.
+    token : str, optional
+        The secret every address carries (default: a new random one). Requests
+        without it get a login form and start no kernel; requests whose Host or
+        Origin is not this computer get 403 (see :mod:`retention_xl.widgets.serve`).
+    preheat : bool
+        Keep :data:`PRELOADED_PAGES` kernels ready with the app already run, so
+        the page opens at once.
     """
 
-    def __init__(self, folder, port: int | None = None):
-        self.folder = pathlib.Path(folder)
+    def __init__(self, folder, port: int | None = None, token: str | None = None,
+                 preheat: bool = True):
+        self.folder = pathlib.Path(folder).resolve()
         self.port = port or free_port()
+        self.token = token or secrets.token_urlsafe(24)
+        self.preheat = preheat
         self.process: subprocess.Popen | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def url(self, notebook: str = APP_NOTEBOOK) -> str:
-        """Address of one notebook's page."""
-        return f"{self.base_url}/voila/render/{notebook}"
+    def url(self, notebook: str = APP_NOTEBOOK, token: bool = True) -> str:
+        """Address of one notebook's page, with the token (what the user opens)."""
+        address = f"{self.base_url}/voila/render/{notebook}"
+        return f"{address}?token={self.token}" if token else address
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "voila", str(self.folder), "--no-browser",
-                f"--port={self.port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
-                f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
-                f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
-                "--MappingKernelManager.cull_connected=False"]
+        command = [sys.executable, "-m", "retention_xl.widgets.serve", str(self.folder),
+                   "--no-browser", f"--template={TEMPLATE}", f"--port={self.port}", "--Voila.ip=127.0.0.1",
+                   "--Voila.port_retries=0", f"--Voila.token={self.token}",
+                   f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+                   f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+                   "--MappingKernelManager.cull_connected=False",
+                   # a killed kernel stays dead: the page says so (see serve.py)
+                   "--KernelManager.autorestart=False"]
+        if self.preheat:
+            # only the app notebook is kept ready; the single-widget pages start on demand
+            command.append(f"--preload={APP_NOTEBOOK}:{PRELOADED_PAGES}")
+        return command
 
-    def start(self, timeout: float = 60, quiet: bool = True) -> "VoilaServer":
-        """Start Voila and wait until it answers."""
-        output = subprocess.DEVNULL if quiet else None
+    def start(self, timeout: float = 60) -> "VoilaServer":
+        """Start Voila and wait until it answers and the preloaded page is ready."""
+        # Voila's messages go to a log file (printed when it fails to start)
+        self.log_path = pathlib.Path(tempfile.mkstemp(prefix="retention_xl_app_", suffix=".log")[1])
+        log = open(self.log_path, "wb")
+        env = dict(os.environ)
+        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(TEMPLATE_ROOT),
+                                                            env.get("JUPYTER_PATH")]))
         # its own session: Ctrl+C in the terminal reaches this launcher, which stops
         # Voila in order, instead of hitting Voila and its kernels all at once
-        self.process = subprocess.Popen(self.command(), cwd=self.folder, stdout=output,
-                                        stderr=output, start_new_session=True)
+        self.process = subprocess.Popen(self.command(), cwd=self.folder, stdout=log,
+                                        stderr=subprocess.STDOUT, start_new_session=True,
+                                        env=env)
+        log.close()
         deadline = time.monotonic() + timeout
+        answered = False
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"Voila stopped at start (exit status {self.process.returncode})")
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/voila/static/voila.js", timeout=2):
-                    return self
-            except OSError:
-                time.sleep(0.2)
+                raise RuntimeError(f"Voila stopped at start (exit status "
+                                   f"{self.process.returncode}):\n{self.log()[-2000:]}")
+            if not answered:
+                try:
+                    with urllib.request.urlopen(f"{self.base_url}/voila/static/voila.js",
+                                                timeout=2):
+                        answered = True
+                except OSError:
+                    pass
+            if answered and (not self.preheat or self._preloaded_page_ready()):
+                return self
+            time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"Voila did not answer on {self.base_url} within {timeout:.0f} s")
+
+    def _preloaded_page_ready(self) -> bool:
+        """The preloaded kernel has run the app notebook: idle for a second after its start."""
+        import json
+
+        if "Kernel pool of" not in self.log():
+            return False
+        started = re.findall(r"Kernel started: ([0-9a-f-]{36})", self.log())
+        if not started:
+            return False
+        address = f"{self.base_url}/api/kernels/{started[0]}?token={self.token}"
+        for _ in range(5):  # idle at five looks in a row, 0.2 s apart
+            try:
+                with urllib.request.urlopen(address, timeout=2) as answer:
+                    if json.load(answer).get("execution_state") != "idle":
+                        return False
+            except (OSError, ValueError):
+                return False
+            time.sleep(0.2)
+        return True
+
+    def log(self) -> str:
+        """What Voila has printed so far."""
+        try:
+            return self.log_path.read_text(errors="replace")
+        except (AttributeError, OSError):
+            return ""
 
     def stop(self, grace: float = 10) -> None:
         """SIGTERM, wait, then kill whatever Voila left behind (its kernels), by PID."""
@@ -189,6 +261,8 @@ class VoilaServer:
             except PermissionError:  # pragma: no cover - the PID was reused by someone else
                 pass
         self.process = None
+        if getattr(self, "log_path", None) is not None:
+            self.log_path.unlink(missing_ok=True)
 
     def __enter__(self) -> "VoilaServer":
         return self.start()
@@ -220,7 +294,7 @@ def main(folder=None, port: int | None = None, open_browser: bool | None = None)
         server.start()
         url = server.url()
         print(f"\n  The app is ready: open {url}\n"
-              f"  (each part on its own: {server.base_url}/ ; only this computer can see it)\n"
+              "  (only this computer can open it, and only with this address)\n"
               "  Press Ctrl+C here to stop it.\n", flush=True)
         if open_browser if open_browser is not None else _can_open_a_browser():
             import webbrowser

@@ -8,7 +8,7 @@ import retention_xl as rx
 
 from .. import formatting as fmt
 from ..plots import SplitChart
-from ._controls import CSS, LinkedNumber, card, error_text, message, text_of
+from ._controls import CSS, ChartImage, LinkedNumber, Tick, card, error_text, message, text_of
 
 __all__ = ["RetentionCalculator"]
 
@@ -16,8 +16,9 @@ __all__ = ["RetentionCalculator"]
 class RetentionCalculator(widgets.VBox):
     """Type or slide the customers at start, at end and new; read retention, churn and lost.
 
-    Each count has a slider and an exact number box (labelled, so it is also
-    the accessible way in). When the counts are impossible (more new customers
+    Each count has a slider and an exact text box (labelled, so it is also
+    the accessible way in) read as typed, key by key: "1,200" is 1200 and
+    107.5 stays 107.5. When the counts are impossible (more new customers
     than customers at the end, say) the readouts and chart give way to a
     sentence saying what is wrong; nothing the user typed is changed.
 
@@ -36,10 +37,10 @@ class RetentionCalculator(widgets.VBox):
     Set the boxes as a person would and read what the page shows:
 
     >>> calculator = RetentionCalculator()
-    >>> calculator.start.box.value, calculator.end.box.value, calculator.new.box.value = 100, 110, 20
+    >>> calculator.start.box.value, calculator.end.box.value, calculator.new.box.value = "100", "110", "20"
     >>> calculator.readouts()
     {'Retention': '90.0%', 'Churn': '10.0%', 'Lost customers': '10'}
-    >>> calculator.new.box.value = 200
+    >>> calculator.new.box.value = "200"
     >>> calculator.problem()
     'New customers (200) cannot exceed customers at end (110): customers at end include the new ones, so new customers can be at most 110.'
     """
@@ -51,19 +52,27 @@ class RetentionCalculator(widgets.VBox):
         self.cards = widgets.HTML()
         self.message = widgets.HTML()
         self.chart = None  # made on the first valid counts, then updated in place
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="750px"))
+        self.image = ChartImage()
         header = widgets.HTML(
             CSS + '<div class="rxl-title">Retention calculator</div>'
             '<div class="rxl-note">Type the number of customers at the start and end of a '
             'period (a month, a quarter, a year) and how many of them were new, or move the '
             'sliders.</div>')
+        self.tick = Tick()
         super().__init__([header, self.start.row, self.end.row, self.new.row, self.cards,
-                          self.message, self.image])
+                          self.message, self.image, self.tick])
+        self.add_class("rxl-widget")
         for control in (self.start, self.end, self.new):
             control.observe(self._refresh)
         self._refresh()
 
     def _refresh(self, _change=None) -> None:
+        try:
+            self._recalculate()
+        finally:
+            self.tick.bump()  # the page stops marking the results as not yet updated
+
+    def _recalculate(self) -> None:
         counts = (self.start.value, self.end.value, self.new.value)
         try:
             retention = rx.retention_rate(*counts)
@@ -86,9 +95,22 @@ class RetentionCalculator(widgets.VBox):
             self.chart = SplitChart(*counts)
         else:
             self.chart.update(*counts)
-        self.image.value = self.chart.png()
+        self.image.show(self.chart.png(), self.chart_summary(*counts, lost))
         self.cards.layout.display = None
         self.image.layout.display = None
+
+    @staticmethod
+    def chart_summary(start, end, new, lost) -> str:
+        """The chart in one sentence (its alt text).
+
+        >>> RetentionCalculator.chart_summary(107, 120, 21, 8)
+        'Of 107 customers at the start, 99 were kept and 8 lost; with 21 new there were 120 at the end.'
+        """
+        def count(value):
+            return fmt.count(value, 0 if float(value).is_integer() else 1)
+
+        return (f"Of {count(start)} customers at the start, {count(end - new)} were kept and "
+                f"{count(lost)} lost; with {count(new)} new there were {count(end)} at the end.")
 
     def readouts(self) -> dict[str, str]:
         """The readouts as the page shows them ({} while the inputs are impossible)."""

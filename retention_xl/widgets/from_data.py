@@ -14,6 +14,7 @@ import retention_xl as rx
 from .. import formatting as fmt
 from ..plots import figure_png, retention_trend_figure
 from ._controls import CSS, LABEL_WIDTH, message, text_of
+from .serve import readable_file
 
 __all__ = ["FromData", "EXAMPLE_PATH"]
 
@@ -139,9 +140,11 @@ class FromData(widgets.VBox):
         from ..workbook import read_period_file  # openpyxl and calamine load only when needed
 
         try:
-            refusal = _unreadable_path(path)
-            if refusal:
-                return self._fail(refusal)
+            path = readable_file(path)  # no device, no link into another user's file
+        except rx.RetentionInputError as error:
+            message = str(error)
+            return self._fail(message[:1].upper() + message[1:])
+        try:
             file = read_period_file(path)
         except FileNotFoundError:
             return self._fail(f"There is no file at {path}: check the folder and the name.")
@@ -377,30 +380,3 @@ def _shown(label, position: int) -> str:
     if isinstance(label, datetime.datetime) and label.time() == datetime.time(0):
         return label.strftime("%Y-%m-%d")
     return str(label)
-
-
-def _unreadable_path(path: pathlib.Path) -> str:
-    """Why the path box must not read ``path`` ('' when it may).
-
-    Only regular files this user can read; a link is followed only to a file
-    of this same user, so the box never shows another user's file through a link.
-    """
-    import os
-    import stat
-
-    try:
-        status = os.stat(path)
-    except FileNotFoundError:
-        return f"There is no file at {path}: check the folder and the name."
-    except OSError as error:
-        return f"{path} cannot be opened ({error.strerror})."
-    if stat.S_ISDIR(status.st_mode):
-        return f"{path} is a folder: give the path of the file in it."
-    if not stat.S_ISREG(status.st_mode):
-        return f"{path} is not a regular file."
-    if not os.access(path, os.R_OK):
-        return f"{path} cannot be opened: you may not read it."
-    linked = any(part.is_symlink() for part in [path, *path.parents] if str(part) not in ("", "."))
-    if linked and hasattr(os, "getuid") and status.st_uid != os.getuid():
-        return (f"{path} is a link to a file of another user: give the path of your own file.")
-    return ""

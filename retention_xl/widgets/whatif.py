@@ -8,12 +8,15 @@ import retention_xl as rx
 
 from .. import formatting as fmt
 from ..plots import ProjectionChart
-from ._controls import CSS, LinkedNumber, error_text, message, text_of
+from ._controls import CSS, ChartImage, LinkedNumber, Tick, error_text, message, text_of
 
 __all__ = ["WhatIf"]
 
 #: How one period is called, singular and plural, for the chart and the summary.
 PERIOD_NAMES = {"year": "years", "quarter": "quarters", "month": "months"}
+
+#: The inputs the page shows in percent: the core's sentences about them are said in percent.
+PERCENT_FIELDS = ("retention", "uplift", "discount_rate")
 
 _UPLIFT_LABELS = {"points": "Retention uplift, points", "relative": "Retention uplift, % relative"}
 
@@ -60,7 +63,7 @@ class WhatIf(widgets.VBox):
     >>> what_if = WhatIf()
     >>> what_if.summary_text()
     '+5 points of retention (80.0% to 85.0% a year) adds $61,589 of profit over 5 years, +24.6%.'
-    >>> what_if.uplift.box.value = 10
+    >>> what_if.uplift.box.value = "10"
     >>> what_if.summary_text()[:50]
     '+10 points of retention (80.0% to 90.0% a year) ad'
     """
@@ -72,29 +75,29 @@ class WhatIf(widgets.VBox):
                  period: str = "year"):
         self.customers = LinkedNumber("Customers now", customers, 0, 5000, integer=True)
         self.retention = LinkedNumber("Retention now, % per period", retention * 100, 0, 99,
-                                      step=0.5, box_high=99.99)
+                                      step=0.5, percent=True)
         self.mode = widgets.ToggleButtons(
             options=[("in points (80% → 85%)", "points"), ("relative (80% → 84%)", "relative")],
             value=mode, description="Uplift counted",
             style={"description_width": "250px", "button_width": "170px"})
+        self.mode.add_class("rxl-wide")
         self.uplift = LinkedNumber(_UPLIFT_LABELS[mode], uplift * 100, 0, 20, step=0.5,
-                                   box_low=-100, box_high=1000)
-        self.margin = LinkedNumber("Margin per customer per period, $", margin, 0, 1000,
-                                   step=5, box_low=-1e9)
+                                   percent=True)
+        self.margin = LinkedNumber("Margin per customer per period, $", margin, 0, 1000, step=5)
         self.acquisition_cost = LinkedNumber("Cost to win a customer, $", acquisition_cost,
                                              0, 1000, step=5)
         self.fixed_cost = LinkedNumber("Fixed cost per period, $", fixed_cost, 0, 100000,
                                        step=500)
         self.discount_rate = LinkedNumber("Discount rate, % per period", discount_rate * 100,
-                                          0, 30, step=0.5)
-        self.periods = LinkedNumber("Horizon, periods", periods, 1, 60, integer=True,
-                                    box_high=rx.projection.MAX_PERIODS)
+                                          0, 30, step=0.5, percent=True)
+        self.periods = LinkedNumber("Horizon, periods", periods, 1, 60, integer=True)
         self.new_customers = LinkedNumber("New customers per period", new_customers, 0, 1000,
                                           integer=True)
         self.period = widgets.Dropdown(options=[(p, p) for p in PERIOD_NAMES], value=period,
                                        description="One period is a",
                                        style={"description_width": "250px"},
-                                       layout=widgets.Layout(width="390px"))
+                                       layout=widgets.Layout(width="390px", max_width="100%"))
+        self.period.add_class("rxl-wide")
         self.controls = [self.customers, self.retention, self.uplift, self.margin,
                          self.acquisition_cost, self.fixed_cost, self.discount_rate,
                          self.periods, self.new_customers]
@@ -102,7 +105,8 @@ class WhatIf(widgets.VBox):
         self.message = widgets.HTML()
         self.customer_value = widgets.HTML()
         self.chart = None
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="750px"))
+        self.image = ChartImage()
+        self.tick = Tick()
         header = widgets.HTML(
             CSS + '<div class="rxl-title">What is better retention worth?</div>'
             '<div class="rxl-note">Describe your business, then move the uplift slider: the '
@@ -111,7 +115,8 @@ class WhatIf(widgets.VBox):
                           self.mode, self.uplift.row, self.new_customers.row, self.margin.row,
                           self.acquisition_cost.row, self.fixed_cost.row,
                           self.discount_rate.row, self.periods.row, self.message,
-                          self.summary, self.image, self.customer_value])
+                          self.summary, self.image, self.customer_value, self.tick])
+        self.add_class("rxl-widget")
         for control in self.controls:
             control.observe(self._refresh)
         self.mode.observe(self._mode_changed, names="value")
@@ -123,15 +128,22 @@ class WhatIf(widgets.VBox):
         self._refresh()
 
     def inputs(self) -> dict:
-        """The values as the core takes them (percentages as fractions)."""
+        """The values as the core takes them (percentages as fractions; text the boxes
+        could not read as a number goes to the core as text, which says what is wrong)."""
         return dict(
-            customers=self.customers.value, retention=self.retention.value / 100,
+            customers=self.customers.value, retention=self.retention.fraction,
             new_customers=self.new_customers.value, margin=self.margin.value,
-            periods=self.periods.value, uplift=self.uplift.value / 100, mode=self.mode.value,
+            periods=self.periods.value, uplift=self.uplift.fraction, mode=self.mode.value,
             acquisition_cost=self.acquisition_cost.value, fixed_cost=self.fixed_cost.value,
-            discount_rate=self.discount_rate.value / 100)
+            discount_rate=self.discount_rate.fraction)
 
     def _refresh(self, _change=None) -> None:
+        try:
+            self._recalculate()
+        finally:
+            self.tick.bump()  # the page stops marking the results as not yet updated
+
+    def _recalculate(self) -> None:
         args = self.inputs()
         try:
             result = rx.project_profit(**args)
@@ -145,7 +157,7 @@ class WhatIf(widgets.VBox):
                           if value_now > 0 else None)
         except rx.RetentionInputError as error:
             self.result = None
-            self.message.value = message(error_text(error))
+            self.message.value = message(error_text(error, PERCENT_FIELDS))
             for part in (self.summary, self.image, self.customer_value):
                 part.layout.display = "none"
             return
@@ -159,7 +171,8 @@ class WhatIf(widgets.VBox):
         else:
             self.chart.update(result)
         self.chart.set_period_name(period.capitalize())
-        self.image.value = self.chart.png()
+        self.image.show(self.chart.png(), "Customers and profit per period at today's and "
+                                          "the improved retention: " + text_of(self.summary.value))
         for part in (self.summary, self.image, self.customer_value):
             part.layout.display = None
 

@@ -1,0 +1,256 @@
+"""Voila as the app's server, admitting only the person who started it.
+
+``python -m retention_xl.widgets.serve FOLDER [voila options]`` runs Voila in this
+process with four guards Voila lacks on its own (``retention-xl app`` starts it so):
+
+- Host and Origin: a request is answered only when its ``Host`` (and ``Origin``,
+  when the browser sends one) is 127.0.0.1, localhost or ::1, so a web page that
+  points its own name at this computer (DNS rebinding) or posts from another
+  site gets 403. Voila itself allows any Host.
+- Token: the launcher passes a random token (``--token``); without it Voila
+  answers a login form and starts no kernel.
+- A cap on live kernels (:data:`MAX_KERNELS`): one more page than that gets a
+  sentence (503), not another 190 MB kernel.
+- A kernel that dies is not restarted behind the page's back (an empty restarted
+  kernel would leave the page looking alive and doing nothing); its model says
+  "dead" and the page's watch (in the page template) says so.
+- The legacy websocket loop: Voila 0.5.13 (the newest release) reads the header
+  of every binary message to the browser as if it were in the v1 protocol; on a
+  websocket opened without the v1 subprotocol the first 8 bytes of a legacy
+  message are taken as a count of offsets and the server builds a list that
+  size, growing by about 20 MB/s. :func:`read_v1_header` reads the header only
+  when the offsets fit in the message.
+
+The path box of the data view reads files through :func:`readable_file`, which
+never follows a link to another user's file and reads only regular files.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import pathlib
+import re
+import sys
+from urllib.parse import urlparse
+
+__all__ = ["LOCAL_HOSTS", "MAX_KERNELS", "is_local", "read_v1_header", "readable_file", "main"]
+
+#: The names a request to this app may carry in its Host and Origin headers.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+#: Live kernels at most (open pages plus the preheated one); one page costs about 150 MB.
+MAX_KERNELS = 8
+#: A v1 binary message has a handful of offsets (header, parent, metadata, content, buffers).
+_MAX_OFFSETS = 1024
+
+
+def is_local(host_header: str | None) -> bool:
+    """True when a Host header (``127.0.0.1:8866``, ``[::1]:80``) names this computer.
+
+    >>> is_local("127.0.0.1:8866"), is_local("localhost"), is_local("[::1]:8866")
+    (True, True, True)
+    >>> is_local("evil.example:8866"), is_local("127.0.0.1.evil.example"), is_local(None)
+    (False, False, False)
+    """
+    if not host_header:
+        return False
+    match = re.fullmatch(r"(\[[^\]]+\]|[^:]+)(:\d+)?", host_header.strip().lower())
+    if not match:
+        return False
+    host = match.group(1).strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def origin_is_local(origin: str | None) -> bool:
+    """True when there is no Origin header (same-page requests, scripts) or it is local.
+
+    >>> origin_is_local(None), origin_is_local("http://127.0.0.1:8866")
+    (True, True)
+    >>> origin_is_local("http://evil.example"), origin_is_local("null")
+    (False, False)
+    """
+    if origin is None:
+        return True
+    return is_local(urlparse(origin.strip()).netloc)
+
+
+def read_v1_header(ws_msg: bytes) -> dict | None:
+    """The header of a v1-protocol binary websocket message, or None (never a huge list).
+
+    >>> read_v1_header(b"\\xff" * 64) is None   # a legacy message: not read as v1
+    True
+    >>> header = json.dumps({"msg_type": "status"}).encode()
+    >>> offsets = [4, 40, 48, 48 + len(header), 48 + len(header)]
+    >>> message = b"".join(n.to_bytes(8, "little") for n in offsets) + b"iopub\\0\\0\\0" + header
+    >>> read_v1_header(message)
+    {'msg_type': 'status'}
+    """
+    if len(ws_msg) < 8:
+        return None
+    count = int.from_bytes(ws_msg[:8], "little")
+    if not 3 <= count <= _MAX_OFFSETS or 8 * (count + 1) > len(ws_msg):
+        return None
+    offsets = [int.from_bytes(ws_msg[8 * (i + 1): 8 * (i + 2)], "little") for i in range(count)]
+    if not offsets[1] <= offsets[2] <= len(ws_msg):
+        return None
+    try:
+        return json.loads(ws_msg[offsets[1]:offsets[2]].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def readable_file(text: str | os.PathLike) -> pathlib.Path:
+    """The file a typed path names, checked before the app reads it.
+
+    A path is read only when it is a regular file this user may read, and a
+    link (anywhere along the path) leads only to a file this user owns: the app
+    never follows a link into another user's file, nor reads a device or a
+    pipe. Raises :class:`~retention_xl.RetentionInputError` with a sentence.
+
+    >>> import tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "shop.csv").write_text("Period\\n")
+    7
+    >>> readable_file(folder / "shop.csv").name
+    'shop.csv'
+    >>> readable_file("/dev/zero")
+    Traceback (most recent call last):
+    ...
+    retention_xl.errors.RetentionInputError: file /dev/zero is not a regular file: give the path of a CSV or Excel file
+    """
+    from ..errors import RetentionInputError
+
+    typed = str(text).strip()
+    path = pathlib.Path(typed).expanduser()
+    if not path.is_absolute():
+        path = pathlib.Path.cwd() / path
+    try:
+        real = path.resolve(strict=True)
+        status = real.stat()
+    except (OSError, RuntimeError):
+        raise RetentionInputError(f"there is no file at {typed}: check the folder and the name",
+                                  field="path") from None
+    import stat
+
+    if not stat.S_ISREG(status.st_mode):
+        raise RetentionInputError(
+            f"file {typed} is not a regular file: give the path of a CSV or Excel file",
+            field="path")
+    if real != pathlib.Path(os.path.abspath(path)) and status.st_uid != os.getuid():
+        raise RetentionInputError(
+            f"file {typed} is a link to a file of another user: the app does not follow it",
+            field="path")
+    if not os.access(real, os.R_OK):
+        raise RetentionInputError(f"file {typed} cannot be read by you", field="path")
+    return real
+
+
+# --------------------------------------------------------------------------- the guards
+def _forbidden(handler) -> bool:
+    request = handler.request
+    return not (is_local(request.headers.get("Host"))
+                and origin_is_local(request.headers.get("Origin")))
+
+
+def install_guards(max_kernels: int = MAX_KERNELS) -> None:
+    """Patch Voila and Jupyter Server, in this process only, with the guards above."""
+    import tornado.web
+    from jupyter_server.base.handlers import JupyterHandler
+    from voila import app as voila_app
+    from voila.tornado import kernel_websocket_handler
+
+    def check_host(self) -> bool:  # every Jupyter handler, the kernel websocket included
+        if _forbidden(self):
+            self.log.warning("Refused a request with Host %r and Origin %r",
+                             self.request.headers.get("Host"), self.request.headers.get("Origin"))
+            return False
+        return True
+
+    JupyterHandler.check_host = check_host
+    static_prepare = tornado.web.StaticFileHandler.prepare
+
+    def static_guarded(self):
+        if _forbidden(self):
+            raise tornado.web.HTTPError(403)
+        return static_prepare(self)
+
+    tornado.web.StaticFileHandler.prepare = static_guarded
+    kernel_websocket_handler.read_header_from_binary_message = read_v1_header
+
+    factory = voila_app.voila_kernel_manager_factory
+
+    def capped_factory(*args, **kwargs):
+        base = factory(*args, **kwargs)
+
+        class CappedKernelManager(base):
+            def _live(self) -> int:
+                starting = sum(not task.done() for pool in getattr(self, "_pools", {}).values()
+                               for task in pool)
+                return len(self.list_kernel_ids()) + starting
+
+            async def start_kernel(self, *a, **kw):
+                if self._live() >= max_kernels:
+                    raise tornado.web.HTTPError(
+                        503, reason=f"Too many pages open ({max_kernels} at most): close a "
+                                    "tab of the app, or wait two minutes, then reload")
+                return await super().start_kernel(*a, **kw)
+
+            def kernel_model(self, kernel_id):
+                """The kernel's model, "dead" when its process has ended (the page's
+                watch asks for it and then says so, instead of looking alive)."""
+                model = super().kernel_model(kernel_id)
+                kernel = self._kernels.get(kernel_id)
+                process = getattr(getattr(kernel, "provisioner", None), "process", None)
+                if process is not None and process.poll() is not None:
+                    model["execution_state"] = "dead"
+                return model
+
+            async def shutdown_kernel(self, kernel_id, *a, **kw):
+                result = await super().shutdown_kernel(kernel_id, *a, **kw)
+                # a culled page makes room: keep the preloaded page ready again
+                if not getattr(self, "_closing", False):
+                    for notebook in list(getattr(self, "_pools", {})):
+                        self.fill_if_needed(notebook_name=notebook)
+                return result
+
+            async def shutdown_all(self, *a, **kw):
+                self._closing = True
+                return await super().shutdown_all(*a, **kw)
+
+            def fill_if_needed(self, *a, **kw):  # the preloaded pages count too
+                if self._live() < max_kernels:
+                    return super().fill_if_needed(*a, **kw)
+                self.log.info("Not preloading a page: %s kernels live", max_kernels)
+
+        CappedKernelManager.__name__ = base.__name__  # its config section stays the same
+        return CappedKernelManager
+
+    voila_app.voila_kernel_manager_factory = capped_factory
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run Voila with the guards. ``--preload=NOTEBOOK:N`` keeps N kernels of that
+    notebook ready, already run (Voila's preheated kernels), and no other."""
+    install_guards(int(os.environ.get("RETENTION_XL_MAX_KERNELS", MAX_KERNELS)))
+    from traitlets.config import Config
+    from voila.app import Voila
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    config = Config()
+    for arg in [a for a in args if a.startswith("--preload=")]:
+        args.remove(arg)
+        notebook, _, size = arg.split("=", 1)[1].rpartition(":")
+        config.VoilaConfiguration.preheat_kernel = True
+        config.VoilaKernelManager.kernel_pools_config = {
+            "default": {"pool_size": 0}, notebook: {"pool_size": int(size)}}
+    Voila.launch_instance(args, config=config)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""The app admits only the person who started it (issue 14), tested against the running app.
+
+Every request goes to 127.0.0.1 only. One Voila start (through the guarded server
+of ``retention_xl.widgets.serve``) with a cap of 3 live kernels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import os
+import pathlib
+import re
+import stat
+import time
+import uuid
+
+import pytest
+
+pytest.importorskip("voila")
+
+from retention_xl import RetentionInputError  # noqa: E402
+from retention_xl.widgets.app import VoilaServer, _descendants  # noqa: E402
+from retention_xl.widgets.serve import readable_file  # noqa: E402
+
+pytestmark = pytest.mark.slow
+ROOT = pathlib.Path(__file__).parent.parent
+CAP = 3
+
+
+@pytest.fixture(scope="module")
+def server():
+    os.environ["RETENTION_XL_MAX_KERNELS"] = str(CAP)
+    try:
+        app = VoilaServer(ROOT / "widgets").start(timeout=90)
+    finally:
+        del os.environ["RETENTION_XL_MAX_KERNELS"]
+    try:
+        _wait_for_kernels(app, 1)  # the preloaded page
+        yield app
+    finally:
+        app.stop()
+
+
+def _kernels(app) -> int:
+    return sum("ipykernel" in _cmdline(pid) for pid in _descendants(app.process.pid))
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return pathlib.Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return ""
+
+
+def _wait_for_kernels(app, count: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while _kernels(app) < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def _get(app, path: str, headers: dict | None = None):
+    connection = http.client.HTTPConnection("127.0.0.1", app.port, timeout=60)
+    connection.request("GET", path, headers=headers or {})
+    response = connection.getresponse()
+    return response.status, response.read().decode(errors="replace"), response.getheader("Location")
+
+
+def _rss_mb(pid: int) -> int:
+    status = pathlib.Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) // 1024
+
+
+def test_the_printed_address_carries_a_random_token(server):
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/voila/render/app\.ipynb\?token=[\w-]{32}",
+                        server.url())
+    assert VoilaServer(ROOT / "widgets").token != VoilaServer(ROOT / "widgets").token
+
+
+def test_no_token_no_page_and_no_kernel(server):
+    before = _kernels(server)
+    status, body, location = _get(server, "/voila/render/app.ipynb")
+    assert status == 302 and location.startswith("/login")
+    status, body, _ = _get(server, "/voila/render/app.ipynb?token=wrong")
+    assert status == 302
+    time.sleep(1.5)  # a started kernel would show by now
+    assert _kernels(server) == before
+
+
+@pytest.mark.parametrize("headers", [
+    {"Host": "evil.example"},  # DNS rebinding: the attacker's name for 127.0.0.1
+    {"Host": "127.0.0.1.evil.example"},
+    {"Origin": "http://evil.example"},  # another site's page
+    {"Origin": "null"},
+])
+def test_foreign_host_or_origin_is_refused(server, headers):
+    before = _kernels(server)
+    status, _, _ = _get(server, f"/voila/render/app.ipynb?token={server.token}", headers)
+    assert status == 403
+    status, _, _ = _get(server, "/voila/static/voila.js", headers)
+    assert status == 403
+    assert _kernels(server) == before
+
+
+def test_local_names_are_admitted(server):
+    for host in (f"127.0.0.1:{server.port}", f"localhost:{server.port}"):
+        status, _, _ = _get(server, "/voila/static/voila.js",
+                            {"Host": host, "Origin": f"http://{host}"})
+        assert status == 200
+
+
+def _page_kernel_and_model(server) -> tuple[str, set[str]]:
+    status, body, _ = _get(server, f"/voila/render/app.ipynb?token={server.token}")
+    assert status == 200
+    kernel = re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", body)
+    return kernel.group(0), set(re.findall(r'"model_id":\s*"([0-9a-f]{32})"', body))
+
+
+def test_websocket_from_another_origin_is_refused(server):
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    kernel, _ = _page_kernel_and_model(server)
+    url = f"ws://127.0.0.1:{server.port}/api/kernels/{kernel}/channels?token={server.token}"
+
+    async def connect():
+        request = HTTPRequest(url, headers={"Origin": "http://evil.example"})
+        await websocket_connect(request)
+
+    with pytest.raises(HTTPClientError, match="403"):
+        asyncio.run(connect())
+
+
+def test_legacy_websocket_request_state_does_not_grow_the_server(server):
+    """The reproduction: no v1 subprotocol, then request_state for every widget."""
+    from tornado.websocket import websocket_connect
+
+    kernel, first = _page_kernel_and_model(server)
+    voila = server.process.pid
+    url = (f"ws://127.0.0.1:{server.port}/api/kernels/{kernel}/channels"
+           f"?token={server.token}&session_id=attack")
+
+    async def attack() -> tuple[int, int, int]:
+        socket = await websocket_connect(url)  # no subprotocol: the legacy protocol
+        asked: set[str] = set()
+
+        async def request_state(ids):
+            for model in ids - asked:
+                asked.add(model)
+                await socket.write_message(json.dumps({
+                    "header": {"msg_id": uuid.uuid4().hex, "msg_type": "comm_msg",
+                               "username": "", "session": "attack", "version": "5.3",
+                               "date": ""},
+                    "parent_header": {}, "metadata": {}, "channel": "shell",
+                    "content": {"comm_id": model, "data": {"method": "request_state"}}}))
+
+        await request_state(first)
+        start = peak = _rss_mb(voila)
+        binary, ends = 0, time.monotonic() + 8  # a bounded client: 8 seconds
+        while time.monotonic() < ends:
+            try:
+                message = await asyncio.wait_for(socket.read_message(), 0.5)
+            except asyncio.TimeoutError:
+                message = None
+            if isinstance(message, bytes):
+                binary += 1
+            elif message:
+                await request_state(set(re.findall(r"IPY_MODEL_([0-9a-f]{32})", message)))
+            peak = max(peak, _rss_mb(voila))
+        socket.close()
+        return start, peak, binary
+
+    start, peak, binary = asyncio.run(attack())
+    assert binary >= 1  # the charts' PNG states came back as binary messages
+    assert peak - start < 100, (start, peak)  # unguarded Voila 0.5.13 grows ~20 MB/s and freezes
+    began = time.monotonic()
+    status, _, _ = _get(server, "/voila/static/voila.js")
+    assert status == 200 and time.monotonic() - began < 2
+
+
+def test_kernels_are_capped(server):
+    """Pages opened one after another: the cap answers with a sentence, not a new kernel."""
+    statuses = []
+    for _ in range(CAP + 2):
+        status, body, _ = _get(server, f"/voila/render/app.ipynb?token={server.token}")
+        statuses.append(status)
+        if status == 503:
+            assert "Too many pages open (3 at most)" in body
+            break
+        time.sleep(1.5)  # the pool refills
+    assert statuses[-1] == 503, statuses
+    assert _kernels(server) <= CAP
+
+
+# --------------------------------------------------------------------------- the path box
+def test_path_check_reads_own_files_and_links_to_them(tmp_path):
+    own = tmp_path / "shop.csv"
+    own.write_text("Period,Customers at start\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(own)
+    assert readable_file(str(link)) == own.resolve()
+    assert readable_file(f"  {own}  ") == own.resolve()
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="making another user's file needs root")
+def test_path_check_never_follows_a_link_into_another_users_file(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password\n")
+    os.chown(secret, 65534, 65534)  # nobody's file
+    link = tmp_path / "innocent.csv"
+    link.symlink_to(secret)
+    with pytest.raises(RetentionInputError, match="is a link to a file of another user"):
+        readable_file(str(link))
+    folder_link = tmp_path / "folder"
+    folder_link.symlink_to(tmp_path)
+    with pytest.raises(RetentionInputError, match="another user"):
+        readable_file(str(folder_link / "secret.txt"))
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda p: None, "was not found"),
+    (lambda p: os.mkfifo(p), "is not a regular file"),
+    (lambda p: p.mkdir(), "is not a regular file"),
+])
+def test_path_check_refuses_what_is_not_a_file(tmp_path, make, expected):
+    path = tmp_path / "thing.csv"
+    make(path)
+    with pytest.raises(RetentionInputError, match=expected):
+        readable_file(str(path))
+    assert not path.exists() or not stat.S_ISREG(path.stat().st_mode)
+
+
+def test_a_closed_page_gives_its_kernel_back_within_two_minutes(server):
+    """A page opened and closed (no websocket left): its kernel is culled, the preloaded one kept."""
+    _get(server, f"/voila/render/app.ipynb?token={server.token}")  # opened, then left
+    began = time.monotonic()
+    while _kernels(server) > 1 and time.monotonic() - began < 150:
+        time.sleep(2)
+    assert _kernels(server) <= 1 and time.monotonic() - began <= 120, \
+        f"{_kernels(server)} kernels after {time.monotonic() - began:.0f} s"
+    time.sleep(8)  # and the page kept ready for the next person is there again
+    assert _kernels(server) == 1
