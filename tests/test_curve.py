@@ -1,0 +1,375 @@
+"""The shifted-beta-geometric retention curve (retention_xl/curve.py), proven from outside.
+
+Every expected number here comes from an independent route: the published
+estimates of Fader & Hardie (2007), a plain-Python likelihood written from the
+definitions with math.lgamma, brute-force sums, scipy's hyp2f1, or data
+simulated from known parameters.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import retention_xl as rx
+
+# Fader & Hardie (2007), "How to Project Customer Retention", Table 1: customers still
+# active after 0..7 years, of 1000, and the estimates they report for each segment.
+REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
+HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]
+
+
+# ----------------------------------------------------------------- independent likelihood
+def log_beta(a: float, b: float) -> float:
+    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+
+
+def plain_log_likelihood(alpha: float, beta: float, groups: list[list[float]]) -> float:
+    """From the definitions: P(T = t) = B(a + 1, b + t - 1) / B(a, b), S(t) = B(a, b + t) / B(a, b)."""
+    total = 0.0
+    for counts in groups:
+        for t in range(1, len(counts)):
+            lost = counts[t - 1] - counts[t]
+            if lost:
+                total += lost * (log_beta(alpha + 1, beta + t - 1) - log_beta(alpha, beta))
+        last = len(counts) - 1
+        total += counts[last] * (log_beta(alpha, beta + last) - log_beta(alpha, beta))
+    return total
+
+
+def simulate(rng, customers: int, alpha: float, beta: float, periods: int) -> np.ndarray:
+    """Each customer draws a chance of leaving from Beta(alpha, beta), then leaves geometrically."""
+    chance = rng.beta(alpha, beta, customers)
+    lifetime = rng.geometric(chance)  # the period in which the customer leaves, 1, 2, ...
+    return np.array([(lifetime > t).sum() for t in range(periods + 1)], dtype=float)
+
+
+def standard_errors(alpha: float, beta: float, groups) -> np.ndarray:
+    """Standard errors of (ln alpha, ln beta) from the numerical Hessian of the plain likelihood."""
+    h = 1e-4
+    u = np.log([alpha, beta])
+
+    def f(v):
+        return plain_log_likelihood(math.exp(v[0]), math.exp(v[1]), groups)
+
+    hessian = np.empty((2, 2))
+    for i in range(2):
+        for j in range(2):
+            e_i, e_j = np.eye(2)[i] * h, np.eye(2)[j] * h
+            hessian[i, j] = (f(u + e_i + e_j) - f(u + e_i - e_j) - f(u - e_i + e_j)
+                             + f(u - e_i - e_j)) / (4 * h * h)
+    return np.sqrt(np.diag(np.linalg.inv(-hessian)))
+
+
+# ----------------------------------------------------------------- the fit
+@pytest.mark.parametrize("counts, alpha, beta", [(REGULAR, 0.704, 1.182), (HIGH_END, 0.668, 3.806)])
+def test_reproduces_the_published_estimates(counts, alpha, beta):
+    curve = rx.fit_retention_curve(counts)
+    assert round(curve.alpha, 3) == alpha and round(curve.beta, 3) == beta
+    assert curve.periods_fitted == 7
+    assert curve.log_likelihood == pytest.approx(plain_log_likelihood(curve.alpha, curve.beta, [counts]),
+                                                 rel=1e-12)
+
+
+@pytest.mark.parametrize("alpha, beta", [(0.8, 2.5), (3.0, 12.0), (0.3, 0.6)])
+def test_recovers_known_parameters_within_sampling_error(alpha, beta):
+    rng = np.random.default_rng(20070101)
+    counts = simulate(rng, 40_000, alpha, beta, 12)
+    curve = rx.fit_retention_curve(counts)
+    se = standard_errors(curve.alpha, curve.beta, [counts.tolist()])
+    z = np.abs(np.log([curve.alpha, curve.beta]) - np.log([alpha, beta])) / se
+    assert (z < 4).all(), (curve, se, z)
+
+
+def test_joint_fit_of_a_cohort_table_recovers_the_parameters():
+    rng = np.random.default_rng(36)
+    alpha, beta = 0.9, 3.0
+    rows = []
+    for k in range(36):  # 36 monthly cohorts of 1500 customers, the oldest seen for 35 months
+        age = 35 - k
+        row = np.full(36, np.nan)
+        row[:age + 1] = simulate(rng, 1500, alpha, beta, age)
+        rows.append(row)
+    table = pd.DataFrame(rows, index=pd.period_range("2022-01", periods=36, freq="M"))
+    curve = rx.fit_retention_curve(table)
+    groups = [row[~np.isnan(row)].tolist() for row in table.to_numpy()]
+    assert curve.log_likelihood == pytest.approx(plain_log_likelihood(curve.alpha, curve.beta, groups),
+                                                 rel=1e-12)
+    se = standard_errors(curve.alpha, curve.beta, groups)
+    z = np.abs(np.log([curve.alpha, curve.beta]) - np.log([alpha, beta])) / se
+    assert (z < 4).all(), (curve, se, z)
+    assert curve.periods_fitted == 35 and curve.start == 36 * 1500
+    # the youngest cohort (one count) is too young to add anything, and is accepted
+    assert table.iloc[-1].notna().sum() == 1
+
+
+def grid_maximum(groups, lows=(-7.0, -7.0), highs=(9.0, 9.0), steps=161):
+    """The best point of a fine grid over ln alpha, ln beta, with scipy's betaln (vectorised)."""
+    from scipy.special import betaln
+
+    a, b = np.meshgrid(np.exp(np.linspace(lows[0], highs[0], steps)),
+                       np.exp(np.linspace(lows[1], highs[1], steps)), indexing="ij")
+    total = np.zeros_like(a)
+    for counts in groups:
+        for t in range(1, len(counts)):
+            total += (counts[t - 1] - counts[t]) * (betaln(a + 1, b + t - 1) - betaln(a, b))
+        last = len(counts) - 1
+        total += counts[last] * (betaln(a, b + last) - betaln(a, b))
+    return total.max()
+
+
+@pytest.mark.parametrize("groups", [
+    [REGULAR], [HIGH_END],
+    [[1000, 500, 100, 99, 98, 97]],           # retention that falls: the optimum is on the ridge
+    [[1000, 900, 810, 729, 656.1, 590.49]],   # a constant 90%: no difference between customers
+    [[50, 20, 19, 19, 18]],                   # small and lumpy
+    [[100, 90, 80], [300, 200, 150, 140], [40, 39]],
+])
+def test_likelihood_at_the_optimum_beats_a_fine_grid(groups):
+    curve = rx.fit_retention_curve(groups[0] if len(groups) == 1 else groups)
+    assert curve.log_likelihood >= grid_maximum(groups) - 1e-9 * abs(curve.log_likelihood)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_likelihood_beats_the_grid_on_random_histories(seed):
+    rng = np.random.default_rng(seed)
+    periods = int(rng.integers(2, 15))
+    counts = [float(rng.integers(1, 5000))]
+    for _ in range(periods):
+        counts.append(float(rng.integers(0, counts[-1] + 1)))
+    if counts[-1] == counts[0] or counts[1] == 0:
+        counts[1] = max(counts[0] - 1, 1)
+        counts[2:] = [min(c, counts[1]) for c in counts[2:]]
+    try:
+        curve = rx.fit_retention_curve(counts)
+    except rx.RetentionInputError as error:  # only data that cannot tell a curve may be refused
+        assert "cannot be projected" in str(error), counts
+        return
+    assert curve.log_likelihood >= grid_maximum([counts]) - 1e-9 * abs(curve.log_likelihood), counts
+
+
+# ----------------------------------------------------------------- survival and retention
+def test_survival_and_retention_from_their_definitions():
+    curve = rx.RetentionCurve(alpha=0.7, beta=2.5)
+    for t in range(0, 30):
+        expected = math.exp(log_beta(0.7, 2.5 + t) - log_beta(0.7, 2.5))
+        assert curve.survival(t) == pytest.approx(expected, rel=1e-12)
+    for t in range(1, 30):
+        assert curve.retention(t) == pytest.approx(curve.survival(t) / curve.survival(t - 1), rel=1e-12)
+        assert curve.retention(t) == pytest.approx((2.5 + t - 1) / (3.2 + t - 1), rel=1e-15)
+    assert curve.survival(0) == 1.0
+
+
+def test_methods_broadcast_like_the_rest_of_the_package():
+    curve = rx.RetentionCurve(alpha=0.7, beta=2.5)
+    assert isinstance(curve.survival(3), float)
+    assert curve.retention(np.array([[1, 2], [3, 4]])).shape == (2, 2)
+    periods = pd.Series([1.0, 2.0, 3.0], index=["a", "b", "c"])
+    out = curve.retention(periods)
+    assert isinstance(out, pd.Series) and list(out.index) == ["a", "b", "c"]
+    values = curve.customer_value(pd.Series([100.0, 200.0], index=["x", "y"]), discount_rate=0.1)
+    assert list(values.index) == ["x", "y"] and values["y"] == pytest.approx(2 * values["x"], rel=1e-15)
+    grid = curve.customer_value(100, discount_rate=np.array([[0.05], [0.1]]), horizon=np.array([3, 10, 40]))
+    assert grid.shape == (2, 3)
+
+
+# ----------------------------------------------------------------- customer value
+def brute_force_value(alpha, beta, margin, discount_rate, acquisition_cost=0.0, periods=200_000):
+    """margin * sum over t >= 1 of S(t - 1) / (1 + d)^t, term by term with the retention recursion."""
+    total, survival, discount = 0.0, 1.0, 1.0
+    for t in range(1, periods + 1):
+        discount /= 1 + discount_rate
+        term = survival * discount
+        total += term
+        if term < 1e-18 * total:
+            break
+        survival *= (beta + t - 1) / (alpha + beta + t - 1)  # S(t) from S(t - 1)
+    return margin * total - acquisition_cost
+
+
+@pytest.mark.parametrize("alpha, beta, d", [(0.7, 2.5, 0.1), (0.704, 1.182, 0.05), (2.0, 5.0, 0.0),
+                                            (1.5, 0.5, 0.01), (0.4, 8.0, 0.2), (0.9, 1.1, 0.0005)])
+def test_customer_value_against_a_brute_force_sum(alpha, beta, d):
+    curve = rx.RetentionCurve(alpha=alpha, beta=beta)
+    periods = 200_000 if d > 0.001 else 2_000_000
+    expected = brute_force_value(alpha, beta, 100, d, 150, periods) if d > 0 else \
+        100 * (alpha + beta - 1) / (alpha - 1) - 150  # d = 0: the expected lifetime, exact
+    assert curve.customer_value(100, discount_rate=d, acquisition_cost=150) == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("alpha, beta, d", [(0.7, 2.5, 0.1), (3.0, 12.0, 0.02), (0.5, 0.5, 0.3)])
+def test_customer_value_against_the_hypergeometric_closed_form(alpha, beta, d):
+    from scipy.special import hyp2f1
+
+    x = 1 / (1 + d)
+    expected = 100 * x * hyp2f1(1, beta, alpha + beta, x)
+    assert rx.RetentionCurve(alpha, beta).customer_value(100, d) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [1e-3, 0.3, 1.0, 7.0, 300.0, 5000.0])
+@pytest.mark.parametrize("d", [1e-3, 0.02, 0.1, 1.0])
+def test_the_closed_form_and_the_series_agree_where_the_closed_form_is_used(alpha, d):
+    for beta in (1e-3, 0.5, 2.0, 40.0, 5000.0):
+        curve = rx.RetentionCurve(alpha, beta)
+        assert curve._lifetime_factor(np.array(d)) == pytest.approx(curve._series(d), rel=1e-12)
+
+
+def test_customer_value_with_a_horizon_is_the_partial_sum():
+    curve = rx.RetentionCurve(alpha=0.7, beta=2.5)
+    for horizon in (1, 2, 12, 60):
+        expected = brute_force_value(0.7, 2.5, 100, 0.1, 0.0, horizon)
+        assert curve.customer_value(100, 0.1, horizon=horizon) == pytest.approx(expected, rel=1e-12)
+    assert curve.customer_value(100, horizon=1) == 100.0  # the first period is certain
+    # with a horizon, no discount is needed even when alpha <= 1
+    assert curve.customer_value(100, horizon=24) == pytest.approx(brute_force_value(0.7, 2.5, 100, 0, 0, 24))
+
+
+@pytest.mark.parametrize("r, d", [(0.9, 0.1), (0.8, 0.0), (0.95, 0.01)])
+def test_constant_retention_gives_the_value_of_rx_customer_value(r, d):
+    # the convention: sum over t >= 1 of m r^(t-1) / (1 + d)^t = m / (1 + d - r)
+    plain = math.fsum(100 * math.exp((t - 1) * math.log(r) - t * math.log1p(d)) for t in range(1, 20_000))
+    assert rx.customer_value(100, r, d) == pytest.approx(plain, rel=1e-12)
+    # a curve without differences between customers (alpha, beta -> infinity, mean churn 1 - r)
+    k = 1e9
+    curve = rx.RetentionCurve(alpha=(1 - r) * k, beta=r * k)
+    assert curve.retention(1) == pytest.approx(r, rel=1e-12)
+    assert curve.customer_value(100, d) == pytest.approx(rx.customer_value(100, r, d), rel=1e-6)
+
+
+def test_heterogeneity_makes_a_customer_worth_more_than_the_constant_rate_says():
+    curve = rx.fit_retention_curve(REGULAR)
+    last_retention = REGULAR[-1] / REGULAR[-2]
+    assert curve.customer_value(100, 0.1) > rx.customer_value(100, curve.retention(1), 0.1)
+    assert curve.retention(8) > curve.retention(1)
+    assert last_retention < 1
+
+
+# ----------------------------------------------------------------- forecast
+def test_forecast_of_one_group():
+    curve = rx.fit_retention_curve(REGULAR)
+    table = curve.forecast(periods_ahead=5)
+    assert list(table.columns) == ["period", "observed_active", "fitted_active", "projected_active",
+                                   "survival", "retention", "constant_retention_active"]
+    assert table["period"].tolist() == list(range(13))
+    assert table["observed_active"].iloc[:8].tolist() == REGULAR
+    assert table["observed_active"].iloc[8:].isna().all()
+    survival = np.array([math.exp(log_beta(curve.alpha, curve.beta + t) - log_beta(curve.alpha, curve.beta))
+                         for t in range(13)])
+    np.testing.assert_allclose(table["survival"], survival, rtol=1e-12)
+    np.testing.assert_allclose(table["fitted_active"].iloc[:8], 1000 * survival[:8], rtol=1e-12)
+    assert table["fitted_active"].iloc[8:].isna().all() and table["projected_active"].iloc[:8].isna().all()
+    np.testing.assert_allclose(table["projected_active"].iloc[8:], 1000 * survival[8:], rtol=1e-12)
+    r = 241 / 262
+    np.testing.assert_allclose(table["constant_retention_active"].iloc[7:], 241 * r ** np.arange(6), rtol=1e-12)
+    assert table["constant_retention_active"].iloc[:7].isna().all()
+    assert math.isnan(table["retention"].iloc[0])
+    # heterogeneity: the curve keeps more customers than the constant rate
+    assert (table["projected_active"].iloc[10:] > table["constant_retention_active"].iloc[10:]).all()
+
+
+def test_forecast_of_a_table_pools_retention_period_by_period():
+    table = pd.DataFrame([[100, 80, 70], [200, 150, np.nan], [50, np.nan, np.nan]], dtype=float)
+    curve = rx.fit_retention_curve(table)
+    observed = curve.forecast(0)["observed_active"].tolist()
+    r1 = (80 + 150) / (100 + 200)  # both older groups lived through period 1
+    r2 = 70 / 80                    # only the first through period 2
+    assert observed == pytest.approx([350, 350 * r1, 350 * r1 * r2], rel=1e-15)
+
+
+# ----------------------------------------------------------------- bad input, every sentence
+BAD = [
+    ([1000], "active customers has fewer than two counts (got 1): give the customers at the start "
+             "and at the end of at least two periods, e.g. [1000, 700, 550]"),
+    ([1000, 800, 900], "active customers rise from 800 in period 1 to 900 in period 2 at row 2: a group's "
+                       "count can only stay or fall: count the customers of the starting group still "
+                       "active, without new or returning customers"),
+    ([1000, -5, 0], "active customers cannot be negative, got -5 at row 1: enter a count of 0 or more"),
+    ([1000, None, 500], "active customers is blank at row 1: enter a number (a blank is never read as 0)"),
+    ([1000, float("nan"), 500], "active customers is blank at row 1: enter a number (a blank is never read as 0)"),
+    ([1000, "abc", 500], "active customers must be a number, got the text 'abc' at row 1: enter a plain "
+                         "number such as 1200 or 0.925"),
+    ([1000, True, 500], "active customers must be a number, got the true/false value True at row 1: "
+                        "enter active customers as a number"),
+    ([0, 0, 0], "the first count of active customers (the customers at the start) is 0 at row 0: a "
+                "group needs customers at the start; leave out empty groups"),
+    ([1000, 1000, 1000], "no customer left in any period, so retention cannot be projected from it (the "
+                         "counts never fall): a curve needs at least one customer lost"),
+    ([100, 0, 0], "every customer left in the first period, so retention cannot be projected from it "
+                  "(nobody was active after period 1): a curve needs customers who stayed past the "
+                  "first period"),
+    ([100, 60], "active customers cover one period only (two counts), so retention cannot be projected "
+                "from it: one period shows one retention rate, not how retention changes with tenure: "
+                "give the customers at the start and at the end of at least two periods, e.g. [1000, 700, 550]"),
+    ([1000, float("inf"), 5], "active customers must be a finite count, got inf at row 1: enter a count of 0 or more"),
+    (1000, "active customers must be a list of counts, got a single value 1000: give the customers at the "
+           "start and after each period, e.g. [1000, 700, 550, 470]"),
+]
+
+
+@pytest.mark.parametrize("active, sentence", BAD)
+def test_every_bad_input_gets_its_sentence(active, sentence):
+    with pytest.raises(rx.RetentionInputError) as caught:
+        rx.fit_retention_curve(active)
+    assert str(caught.value) == sentence
+
+
+def test_a_table_names_the_group_and_the_period():
+    table = pd.DataFrame({0: [100.0, 200.0], 1: [90.0, 210.0], 2: [80.0, np.nan]},
+                         index=pd.period_range("2024-01", periods=2, freq="M"))
+    with pytest.raises(rx.RetentionInputError) as caught:
+        rx.fit_retention_curve(table)
+    assert str(caught.value).startswith(
+        "active customers rise from 200 in period 0 to 210 in period 1 at row 2024-02")
+    assert caught.value.problems[0].position == (1, 1)
+    gap = [[100, 80, 70], [200, None, 150]]
+    with pytest.raises(rx.RetentionInputError) as caught:
+        rx.fit_retention_curve(gap)
+    assert str(caught.value).startswith("active customers is blank before later counts in period 1 at row 1")
+    with pytest.raises(rx.RetentionInputError, match="no group has counts for two periods"):
+        rx.fit_retention_curve([[100, 60, None], [100, None, None]])
+
+
+def test_infinite_value_is_refused_with_a_request_for_a_discount_or_horizon():
+    curve = rx.RetentionCurve(alpha=0.7, beta=2.5)
+    with pytest.raises(rx.RetentionInputError) as caught:
+        curve.customer_value(100)
+    assert str(caught.value) == (
+        "with no discount rate and no horizon a customer is worth an infinite amount: the curve "
+        "(alpha 0.7, at most 1) keeps enough customers for so long that their margins add up "
+        "without end: give a discount rate (0.1 for 10% per period) or a horizon in periods")
+    assert caught.value.problems[0].excel_error == "#NUM!"
+    # alpha above 1: finite without a discount (the expected lifetime)
+    assert rx.RetentionCurve(2.0, 5.0).customer_value(10) == pytest.approx(10 * 6 / 1)
+
+
+def test_bad_arguments_of_the_methods():
+    curve = rx.RetentionCurve(alpha=0.7, beta=2.5)
+    cases = [
+        (lambda: curve.retention(0), "periods must be a period of 1 or more, got 0: retention is defined "
+                                     "for periods 1, 2, 3, ..."),
+        (lambda: curve.survival(-1), "periods cannot be negative, got -1: enter a count of 0 or more"),
+        (lambda: curve.customer_value(100, 0.1, horizon=2.5),
+         "horizon must be a whole number of periods, got 2.5: give 1, 2, 3, ..."),
+        (lambda: curve.customer_value(100, -0.1), "discount rate cannot be negative, got -0.1: enter a rate "
+                                                  "of 0 or more; write 0.1 for 10%"),
+        (lambda: curve.forecast(), "this curve was built from its parameters, not fitted to counts, so "
+                                   "there is nothing observed to forecast from: fit it with "
+                                   "fit_retention_curve(active), or use survival() and retention()"),
+        (lambda: rx.fit_retention_curve(REGULAR).forecast(1.5),
+         "periods ahead must be a whole number of periods, got 1.5: give 1, 2, 3, ..."),
+    ]
+    for call, sentence in cases:
+        with pytest.raises(rx.RetentionInputError) as caught:
+            call()
+        assert str(caught.value) == sentence
+
+
+def test_import_still_loads_no_scipy():
+    code = "import sys, retention_xl; print('scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
