@@ -442,11 +442,10 @@ def _read_counts(active: Any) -> _Counts:
         i, j = p.position
         if p.clause.endswith("is blank") and table and not has_later[i, j]:
             continue
-        clause = p.clause.replace("active", LABEL, 1)
+        clause = p.clause
         if p.clause.endswith("is blank"):
             clause = f"{LABEL} is blank" + (" before later counts" if table else "")
-        hint = p.hint.replace("enter active ", f"enter {LABEL} ")
-        problems.append(place(i, j, clause, _blank_hint(table) if "blank" in clause else hint,
+        problems.append(place(i, j, clause, _blank_hint(table) if "blank" in clause else p.hint,
                               p.excel_error))
     bad = np.zeros(values.shape, dtype=bool)
     for p in converted.problems:

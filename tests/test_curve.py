@@ -373,3 +373,104 @@ def test_import_still_loads_no_scipy():
     code = "import sys, retention_xl; print('scipy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ----------------------------------------------------------------- Excel, classic and Lite
+def column(values):
+    return [[float(v) if isinstance(v, (int, float)) else v] for v in values]
+
+
+def test_retention_forecast_spills_the_api_forecast_with_a_header():
+    from retention_xl.excel import functions as xl
+
+    out = xl.RETENTION_FORECAST(column(REGULAR) + [[None], [None]], 5.0)
+    table = rx.fit_retention_curve(REGULAR).forecast(5)
+    assert out[0] == ["Period", "Observed active", "Fitted active", "Projected active", "Survival",
+                      "Retention", "At constant retention"]
+    assert len(out) == 1 + len(table)
+    got = np.array([[np.nan if cell == "" else cell for cell in row] for row in out[1:]], dtype=float)
+    np.testing.assert_allclose(got, table.to_numpy(dtype=float), rtol=1e-9, atol=0, equal_nan=True)
+    # a row of cells and Lite's plain ints give the same table; the default horizon is 12
+    assert xl.RETENTION_FORECAST([REGULAR], 5) == out
+    assert len(xl.RETENTION_FORECAST(column(REGULAR))) == 1 + 8 + 12
+
+
+def test_retention_forecast_of_a_cohort_block_is_the_joint_fit():
+    from retention_xl.excel import functions as xl
+
+    block = [[1000.0, 800.0, 700.0, 650.0], [500.0, 390.0, 350.0, None], [800.0, 610.0, None, None]]
+    out = xl.RETENTION_FORECAST(block, 3)
+    frame = pd.DataFrame(block, dtype=float)
+    table = rx.fit_retention_curve(frame).forecast(3)
+    got = np.array([[np.nan if cell == "" else cell for cell in row] for row in out[1:]], dtype=float)
+    np.testing.assert_allclose(got, table.to_numpy(dtype=float), rtol=1e-9, equal_nan=True)
+
+
+def test_forecast_customer_value_is_the_api_value():
+    from retention_xl.excel import functions as xl
+
+    curve = rx.fit_retention_curve(REGULAR)
+    got = xl.FORECAST_CUSTOMER_VALUE(column(REGULAR), 100.0, 0.1, 150.0)
+    assert got == pytest.approx(curve.customer_value(100, 0.1, 150), rel=1e-9, abs=0)
+    assert xl.FORECAST_CUSTOMER_VALUE(REGULAR, 100, "10%", None) == pytest.approx(curve.customer_value(100, 0.1),
+                                                                                   rel=1e-9)
+    spill = xl.FORECAST_CUSTOMER_VALUE(column(REGULAR), [[100.0], [-20.0]], [[0.1], [0.2]], 0.0)
+    expected = curve.customer_value(np.array([100.0, -20.0]), np.array([0.1, 0.2]))
+    np.testing.assert_allclose(np.asarray(spill, dtype=float).ravel(), expected, rtol=1e-9)
+
+
+def test_excel_bad_cells_name_the_cell():
+    from retention_xl.excel import functions as xl
+
+    assert xl.RETENTION_FORECAST(column([1000, 800, 900])) == (
+        "#NUM! active customers rise from 800 in period 1 to 900 in period 2 in row 3")
+    assert xl.RETENTION_FORECAST(column([1000, "#N/A", 900])) == (
+        "#N/A active customers comes from a cell showing #N/A in row 2")
+    assert xl.RETENTION_FORECAST([[1000.0, 800.0, "abc"]]) == (
+        "#VALUE! active customers must be a number, got the text 'abc' in column 3")
+    assert xl.RETENTION_FORECAST([[1000.0, 800.0, 700.0], [500.0, None, 300.0]]) == (
+        "#VALUE! active customers is blank before later counts in period 1 in row 2, column 2")
+    assert xl.RETENTION_FORECAST(column([1000, 1000, 1000])).startswith(
+        "#NUM! no customer left in any period, so retention cannot be projected from it")
+    assert xl.RETENTION_FORECAST(column(REGULAR), 1.5) == (
+        "#NUM! periods ahead must be a whole number of periods, got 1.5")
+    assert xl.FORECAST_CUSTOMER_VALUE(column(REGULAR), 100.0).startswith(
+        "#NUM! with no discount rate and no horizon a customer is worth an infinite amount")
+    assert xl.FORECAST_CUSTOMER_VALUE(column([1000]), 100.0, 0.1) == (
+        "#VALUE! active customers has fewer than two counts (got 1)")
+
+
+def test_excel_lite_gives_real_error_values(monkeypatch):
+    from retention_xl.excel import functions as xl
+
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    assert xl.RETENTION_FORECAST(column([1000, 800, 900])) == "#NUM!"
+    assert xl.RETENTION_FORECAST(column([1000, "abc", 900])) == "#VALUE!"
+    assert xl.FORECAST_CUSTOMER_VALUE(column(REGULAR), 100) == "#NUM!"
+    assert xl.FORECAST_CUSTOMER_VALUE(REGULAR, 100, 0.1) == pytest.approx(
+        rx.fit_retention_curve(REGULAR).customer_value(100, 0.1), rel=1e-9)
+
+
+LITE_PROBE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import main
+print(json.dumps({"forecast": main.RETENTION_FORECAST([[1000], [631], [468], [382], [326]], 2),
+                  "value": main.FORECAST_CUSTOMER_VALUE([[1000], [631], [468], [382], [326]], 100, 0.1)}))
+"""
+
+
+def test_lite_main_py_carries_the_curve(tmp_path):
+    import json
+
+    from retention_xl.excel import lite
+
+    assert "scipy" in lite.requirements_txt().split()
+    lite.write_lite_files(tmp_path)
+    result = subprocess.run([sys.executable, "-I", "-c", LITE_PROBE, str(tmp_path)], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    got = json.loads(result.stdout)
+    curve = rx.fit_retention_curve([1000, 631, 468, 382, 326])
+    assert got["value"] == pytest.approx(curve.customer_value(100, 0.1), rel=1e-9)
+    assert got["forecast"][-1][3] == pytest.approx(curve.forecast(2)["projected_active"].iloc[-1], rel=1e-9)

@@ -19,7 +19,7 @@ PACKAGE_DIR = Path(retention_xl.__file__).parent
 FUNCTIONS_MODULE = "retention_xl.excel.functions"
 
 #: Packages Lite installs from requirements.txt (Pyodide ships numpy and pandas).
-REQUIREMENTS = ("numpy", "pandas")
+REQUIREMENTS = ("numpy", "pandas", "scipy")
 
 _LOADER = '''
 import importlib.abc
