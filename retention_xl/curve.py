@@ -565,15 +565,12 @@ def _identify(counts: _Counts, lost: np.ndarray, censored: np.ndarray) -> None:
             "a curve needs customers who stayed past the first period", "#NUM!"))
 
 
-def _log_likelihood(log_alpha, log_beta, lost, censored, derivatives: bool = False):
-    """Log-likelihood, and with ``derivatives`` its gradient and Hessian in log-parameters.
+def _log_likelihood(log_alpha, log_beta, lost, censored):
+    """Log-likelihood at (ln alpha, ln beta); works on grids by broadcasting.
 
-    Works on grids by broadcasting (without derivatives). With a = alpha, b = beta:
-    ln S(t) = sum over i < t of ln((b + i) / (a + b + i)) and
-    ln P(t) = ln a - ln(a + b + t - 1) + ln S(t - 1).
+    With a = alpha, b = beta: ln S(t) = sum over i < t of ln((b + i) / (a + b + i))
+    and ln P(t) = ln a - ln(a + b + t - 1) + ln S(t - 1).
     """
-    if derivatives:
-        return _with_derivatives(float(log_alpha), float(log_beta), lost, censored)
     a = np.exp(np.asarray(log_alpha, dtype=float))[..., None]
     b = np.exp(np.asarray(log_beta, dtype=float))[..., None]
     i = np.arange(len(lost), dtype=float)
@@ -594,7 +591,7 @@ def _with_derivatives(log_alpha: float, log_beta: float, lost: np.ndarray, censo
     ab = a + b + i
     inv, inv_b = 1.0 / ab, 1.0 / (b + i)
     # weight of term i of ln S: censored at t >= i + 1 plus lost at t >= i + 2
-    after = np.cumsum((censored + np.append(lost[1:], 0.0))[::-1])[::-1]
+    after = np.cumsum((censored + np.concatenate((lost[1:], [0.0])))[::-1])[::-1]
     n_lost = float(lost.sum())
     value = n_lost * math.log(a) - float(lost @ np.log(ab)) + float(after @ (np.log(b + i) - np.log(ab)))
     g_a = n_lost / a - float(lost @ inv) - float(after @ inv)
@@ -603,10 +600,9 @@ def _with_derivatives(log_alpha: float, log_beta: float, lost: np.ndarray, censo
     both = float((lost + after) @ inv2)
     h_aa = -n_lost / (a * a) + both
     h_bb = both - float(after @ (inv_b * inv_b))
-    gradient = np.array([a * g_a, b * g_b])
-    hessian = np.array([[a * a * h_aa + a * g_a, a * b * both],
-                        [a * b * both, b * b * h_bb + b * g_b]])
-    return value, gradient, hessian
+    # in ln a, ln b: gradient (a g_a, b g_b), Hessian entries (aa, ab, bb)
+    return (value, (a * g_a, b * g_b),
+            (a * a * h_aa + a * g_a, a * b * both, b * b * h_bb + b * g_b))
 
 
 def _shift(values: np.ndarray) -> np.ndarray:
@@ -616,17 +612,17 @@ def _shift(values: np.ndarray) -> np.ndarray:
 
 #: The coarse grid the search starts from, in log-parameters (alpha, beta from 1e-4 to 1e7).
 _GRID = np.linspace(math.log(PARAMETER_BOUNDS[0]), math.log(PARAMETER_BOUNDS[1]), 24)
-_LOW, _HIGH = _GRID[0], _GRID[-1]
+_LOW, _HIGH = float(_GRID[0]), float(_GRID[-1])
 
 
-def _climb(u: np.ndarray, lost: np.ndarray, censored: np.ndarray) -> tuple[np.ndarray, float]:
+def _climb(u: tuple[float, float], lost: np.ndarray, censored: np.ndarray) -> tuple[tuple[float, float], float]:
     """Newton ascent in log-parameters, damped (Levenberg-Marquardt) where the surface is not
-    concave or a full step would not climb, and kept inside the bounds."""
-    value, gradient, hessian = _log_likelihood(u[0], u[1], lost, censored, derivatives=True)
+    concave or a full step would not climb, and kept inside the bounds (plain floats: 2 x 2)."""
+    value, gradient, hessian = _with_derivatives(u[0], u[1], lost, censored)
     damping = 0.0
     tolerance = 1e-13 * max(abs(value), 1.0)
     for _ in range(100):
-        (h00, h01), (_, h11) = -hessian  # minus the Hessian: positive definite near a maximum
+        h00, h01, h11 = -hessian[0], -hessian[1], -hessian[2]  # positive definite near a top
         if damping == 0.0 and not (h00 > 0 and h00 * h11 - h01 * h01 > 0):
             damping = 1e-3
         m00, m11 = h00 + damping * max(abs(h00), 1e-12), h11 + damping * max(abs(h11), 1e-12)
@@ -637,12 +633,11 @@ def _climb(u: np.ndarray, lost: np.ndarray, censored: np.ndarray) -> tuple[np.nd
                 break
             continue
         g0, g1 = gradient
-        step = np.array([(m11 * g0 - h01 * g1) / det, (m00 * g1 - h01 * g0) / det])
-        trial = np.clip(u + step, _LOW, _HIGH)
-        trial_value, trial_gradient, trial_hessian = _log_likelihood(
-            trial[0], trial[1], lost, censored, derivatives=True)
-        if np.isfinite(trial_value) and trial_value >= value:
-            expected = float(gradient @ (trial - u))
+        trial = (min(max(u[0] + (m11 * g0 - h01 * g1) / det, _LOW), _HIGH),
+                 min(max(u[1] + (m00 * g1 - h01 * g0) / det, _LOW), _HIGH))
+        trial_value, trial_gradient, trial_hessian = _with_derivatives(trial[0], trial[1], lost, censored)
+        if math.isfinite(trial_value) and trial_value >= value:
+            expected = g0 * (trial[0] - u[0]) + g1 * (trial[1] - u[1])
             u, value, gradient, hessian = trial, trial_value, trial_gradient, trial_hessian
             damping = 0.0 if damping < 1e-2 else damping / 10.0
             if expected <= tolerance:
@@ -668,7 +663,7 @@ def _maximise(lost: np.ndarray, censored: np.ndarray) -> tuple[float, float, flo
             break
     best_u, best_value = None, -math.inf
     for point in starts:
-        u, value = _climb(np.array([_GRID[point[0]], _GRID[point[1]]]), lost, censored)
+        u, value = _climb((float(_GRID[point[0]]), float(_GRID[point[1]])), lost, censored)
         if value > best_value:
             best_u, best_value = u, value
     return math.exp(best_u[0]), math.exp(best_u[1]), best_value
