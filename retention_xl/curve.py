@@ -296,6 +296,17 @@ class RetentionCurve:
             flat_out[where] = cumulative[flat_h[where].astype(np.int64) - 1]
         return out
 
+    @property
+    def last_retention(self) -> float:
+        """The observed retention of the last observed period: what a constant-rate projection uses.
+
+        NaN for a curve built from its parameters, or when nobody was active at
+        the start of that period.
+        """
+        if len(self.observed) < 2 or not self.observed[-2] > 0:
+            return math.nan
+        return self.observed[-1] / self.observed[-2]
+
     # ---- the forecast
     def forecast(self, periods_ahead: Any = 12) -> pd.DataFrame:
         """The group period by period: observed, fitted and projected, beside a constant rate.
@@ -313,9 +324,11 @@ class RetentionCurve:
             ``periods_ahead``, columns ``period``, ``observed_active``,
             ``fitted_active`` (the curve over the observed periods),
             ``projected_active`` (the curve after them), ``survival``,
-            ``retention`` (NaN at period 0) and ``constant_retention_active``
-            (from the last observed period on, at that period's observed
-            retention, as a constant-rate projection would assume).
+            ``retention`` (the curve's, NaN at period 0), ``observed_retention``
+            (observed active over those of the period before) and
+            ``constant_retention_active`` (from the last observed period on, at
+            that period's observed retention :attr:`last_retention`, as a
+            constant-rate projection would assume).
 
         Examples
         --------
@@ -344,10 +357,11 @@ class RetentionCurve:
         observed[:last + 1] = self.observed
         retention = np.full(period.shape, np.nan)
         retention[1:] = self.retention(period[1:].astype(float))
-        before = self.observed[last - 1]
-        last_rate = self.observed[last] / before if before > 0 else math.nan
+        observed_retention = np.full(period.shape, np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            observed_retention[1:last + 1] = np.divide(observed[1:last + 1], observed[:last])
         constant = np.full(period.shape, np.nan)
-        constant[last:] = self.observed[last] * last_rate ** (period[last:] - last)
+        constant[last:] = self.observed[last] * self.last_retention ** (period[last:] - last)
         return pd.DataFrame({
             "period": period,
             "observed_active": observed,
@@ -355,6 +369,7 @@ class RetentionCurve:
             "projected_active": np.where(period > last, fitted, np.nan),
             "survival": survival,
             "retention": retention,
+            "observed_retention": observed_retention,
             "constant_retention_active": constant,
         }, index=pd.RangeIndex(len(period), name="period")).rename_axis(None)
 

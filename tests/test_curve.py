@@ -254,7 +254,8 @@ def test_forecast_of_one_group():
     curve = rx.fit_retention_curve(REGULAR)
     table = curve.forecast(periods_ahead=5)
     assert list(table.columns) == ["period", "observed_active", "fitted_active", "projected_active",
-                                   "survival", "retention", "constant_retention_active"]
+                                   "survival", "retention", "observed_retention",
+                                   "constant_retention_active"]
     assert table["period"].tolist() == list(range(13))
     assert table["observed_active"].iloc[:8].tolist() == REGULAR
     assert table["observed_active"].iloc[8:].isna().all()
@@ -268,6 +269,9 @@ def test_forecast_of_one_group():
     np.testing.assert_allclose(table["constant_retention_active"].iloc[7:], 241 * r ** np.arange(6), rtol=1e-12)
     assert table["constant_retention_active"].iloc[:7].isna().all()
     assert math.isnan(table["retention"].iloc[0])
+    np.testing.assert_allclose(table["observed_retention"].iloc[1:8], np.divide(REGULAR[1:], REGULAR[:-1]),
+                               rtol=1e-15)
+    assert table["observed_retention"].iloc[8:].isna().all() and curve.last_retention == 241 / 262
     # heterogeneity: the curve keeps more customers than the constant rate
     assert (table["projected_active"].iloc[10:] > table["constant_retention_active"].iloc[10:]).all()
 
@@ -386,7 +390,7 @@ def test_retention_forecast_spills_the_api_forecast_with_a_header():
     out = xl.RETENTION_FORECAST(column(REGULAR) + [[None], [None]], 5.0)
     table = rx.fit_retention_curve(REGULAR).forecast(5)
     assert out[0] == ["Period", "Observed active", "Fitted active", "Projected active", "Survival",
-                      "Retention", "At constant retention"]
+                      "Retention", "Observed retention", "At constant retention"]
     assert len(out) == 1 + len(table)
     got = np.array([[np.nan if cell == "" else cell for cell in row] for row in out[1:]], dtype=float)
     np.testing.assert_allclose(got, table.to_numpy(dtype=float), rtol=1e-9, atol=0, equal_nan=True)

@@ -316,7 +316,7 @@ ACTIVE_DOC = ("One group's customers at the start, then still active after each 
 FORECAST_HEADER = {
     "period": "Period", "observed_active": "Observed active", "fitted_active": "Fitted active",
     "projected_active": "Projected active", "survival": "Survival", "retention": "Retention",
-    "constant_retention_active": "At constant retention",
+    "observed_retention": "Observed retention", "constant_retention_active": "At constant retention",
 }
 
 
