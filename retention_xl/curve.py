@@ -67,6 +67,12 @@ class RetentionCurve:
         Observed active customers at the start and after each period, all
         groups together: the start times the product of the pooled retention
         of each period (for one group, its counts).
+    constant_retention : float
+        The one retention rate that best fits the same counts if every customer
+        were alike (the constant-rate model's maximum likelihood: customers kept
+        over customers at risk, summed over all periods and groups). What a
+        constant-rate valuation of a new customer would use. NaN when built from
+        parameters.
     """
 
     alpha: float
@@ -75,6 +81,7 @@ class RetentionCurve:
     periods_fitted: int = 0
     start: float = 1.0
     observed: tuple = field(default=(), repr=False)
+    constant_retention: float = math.nan
 
     # ---- the model
     def survival(self, periods: Any):
@@ -437,6 +444,9 @@ def _read_counts(active: Any) -> _Counts:
         columns = list(range(raw.shape[-1]))
         if isinstance(active, pd.Series):
             columns = list(active.index)
+    if raw.size == 0:
+        raise RetentionInputError(Problem("active", f"{LABEL} is empty",
+                                          "give the customers at the start and after each period"))
     values_2d = raw if table else raw.reshape(1, -1)
     converted = convert(values_2d, "active")
     values = converted.values
@@ -750,6 +760,9 @@ def fit_retention_curve(active: Any) -> RetentionCurve:
     _identify(counts, lost, censored)
     alpha, beta, value = _maximise(lost, censored)
     start, observed = _pooled_observed(counts)
+    # at risk in period t: everyone active at its start, i.e. the lost in t or later and the censored
+    at_risk = float(np.cumsum((lost + censored)[::-1]).sum())
     return RetentionCurve(alpha=alpha, beta=beta, log_likelihood=value,
                           periods_fitted=len(lost), start=start,
-                          observed=tuple(float(v) for v in observed))
+                          observed=tuple(float(v) for v in observed),
+                          constant_retention=1.0 - float(lost.sum()) / at_risk)

@@ -241,12 +241,24 @@ def test_constant_retention_gives_the_value_of_rx_customer_value(r, d):
     assert curve.customer_value(100, d) == pytest.approx(rx.customer_value(100, r, d), rel=1e-6)
 
 
-def test_heterogeneity_makes_a_customer_worth_more_than_the_constant_rate_says():
+def test_the_constant_rate_of_the_same_counts_is_the_geometric_maximum_likelihood():
     curve = rx.fit_retention_curve(REGULAR)
-    last_retention = REGULAR[-1] / REGULAR[-2]
-    assert curve.customer_value(100, 0.1) > rx.customer_value(100, curve.retention(1), 0.1)
+    kept, at_risk = sum(REGULAR[1:]), sum(REGULAR[:-1])  # customer-periods survived / at risk
+    assert curve.constant_retention == pytest.approx(kept / at_risk, rel=1e-15)
+    # the maximum of the constant-rate likelihood, by a fine grid
+    rates = np.linspace(0.5, 0.99, 49_001)
+    lost = -np.diff(REGULAR)
+    loglik = [np.sum(lost * (np.log1p(-r) + np.log(r) * np.arange(7))) + 241 * 7 * np.log(r) for r in rates]
+    assert abs(rates[int(np.argmax(loglik))] - curve.constant_retention) < 2e-5
+    table = pd.DataFrame([[100, 80, 70], [200, 150, np.nan]], dtype=float)
+    assert rx.fit_retention_curve(table).constant_retention == pytest.approx((80 + 70 + 150) / (100 + 80 + 200))
+
+
+def test_heterogeneity_makes_a_new_customer_worth_more_than_the_constant_rate_says():
+    # Fader & Hardie (2010): ignoring that customers differ understates what they are worth
+    curve = rx.fit_retention_curve(REGULAR)
+    assert curve.customer_value(100, 0.1) > rx.customer_value(100, curve.constant_retention, 0.1)
     assert curve.retention(8) > curve.retention(1)
-    assert last_retention < 1
 
 
 # ----------------------------------------------------------------- forecast
@@ -310,6 +322,7 @@ BAD = [
                 "from it: one period shows one retention rate, not how retention changes with tenure: "
                 "give the customers at the start and at the end of at least two periods, e.g. [1000, 700, 550]"),
     ([1000, float("inf"), 5], "active customers must be a finite count, got inf at row 1: enter a count of 0 or more"),
+    ([], "active customers is empty: give the customers at the start and after each period"),
     (1000, "active customers must be a list of counts, got a single value 1000: give the customers at the "
            "start and after each period, e.g. [1000, 700, 550, 470]"),
 ]
