@@ -567,12 +567,42 @@ class LogAnalysis:
         What reading the log found.
     period : str
         The period used.
+    curve : RetentionCurve or None
+        The retention curve fitted to all cohorts (:func:`retention_xl.fit_retention_curve`),
+        a customer counting as still a customer until their last purchase
+        (:mod:`retention_xl.log_curve`); None when the log cannot tell one.
+        Computed on first use (one more pass over the log), then kept.
+    curve_counts : DataFrame
+        The counts it is fitted to: customers of each cohort buying at age k or later.
+    curve_problem : str
+        Why there is no curve ('' when there is one).
     """
 
     counts: pd.DataFrame
     cohort_counts: pd.DataFrame
     report: LogReport
     period: str
+    _source: Any = field(default=None, repr=False, compare=False)  # (log, calendar) for the curve
+    _curve: Any = field(default=None, repr=False, compare=False)
+
+    def _fitted(self):
+        if self._curve is None:
+            from .log_curve import log_curve  # the retention curve over all cohorts (docs/curve.md)
+
+            self._curve = log_curve(*self._source)
+        return self._curve
+
+    @property
+    def curve(self):
+        return self._fitted()[1]
+
+    @property
+    def curve_counts(self) -> pd.DataFrame:
+        return self._fitted()[0]
+
+    @property
+    def curve_problem(self) -> str:
+        return self._fitted()[2]
 
     @property
     def cohort_matrix(self) -> pd.DataFrame:
@@ -724,7 +754,7 @@ def analyse_log(log: Any, customer: str = "customer_id", date: str = "date", per
     cohorts = pd.DataFrame(by_age[keep], index=pd.PeriodIndex(index[keep], name="cohort"),
                            columns=pd.RangeIndex(cal.count, name="periods_since_first"))
     cohorts = cohorts.astype("float64")
-    return LogAnalysis(counts, cohorts, log.report, period)
+    return LogAnalysis(counts, cohorts, log.report, period, _source=(log, cal))
 
 
 def counts_from_log(log: Any, customer: str = "customer_id", date: str = "date", period: str = "month",

@@ -491,3 +491,89 @@ def test_lite_main_py_carries_the_curve(tmp_path):
     curve = rx.fit_retention_curve([1000, 631, 468, 382, 326])
     assert got["value"] == pytest.approx(curve.customer_value(100, 0.1), rel=1e-9)
     assert got["forecast"][-1][3] == pytest.approx(curve.forecast(2)["projected_active"].iloc[-1], rel=1e-9)
+
+
+# ----------------------------------------------------------------- purchase logs
+def subscription_log(seed: int = 5, cohorts: int = 12, size: int = 400, months: int = 18,
+                     alpha: float = 0.8, beta: float = 3.0) -> pd.DataFrame:
+    """Customers who buy every month from sign-up until they leave (sBG lifetimes), some skipping one."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    customer = 0
+    for k in range(cohorts):
+        for _ in range(size):
+            customer += 1
+            life = rng.geometric(rng.beta(alpha, beta))  # months bought: sign-up month and life - 1 more
+            for age in range(min(life, months - k)):
+                if age and age < life - 1 and rng.random() < 0.1:
+                    continue  # skipped a month but came back: still a customer
+                rows.append((customer, pd.Timestamp(2024, 1, 1) + pd.DateOffset(months=k + age, days=3)))
+    return pd.DataFrame(rows, columns=["customer_id", "date"])
+
+
+def plain_still_customer_counts(log: pd.DataFrame) -> pd.DataFrame:
+    months = log["date"].dt.to_period("M")
+    last_month = months.max()
+    spans = log.assign(month=months).groupby("customer_id")["month"].agg(["min", "max"])
+    table = {}
+    for cohort, group in spans.groupby("min"):
+        ages = [(m - cohort).n for m in group["max"]]
+        width = (last_month - cohort).n + 1
+        table[cohort] = [sum(a >= k for a in ages) for k in range(width)]
+    width = max(map(len, table.values()))
+    return pd.DataFrame([row + [np.nan] * (width - len(row)) for row in table.values()],
+                        index=pd.PeriodIndex(list(table), name="cohort"), dtype=float)
+
+
+def test_analyse_log_fits_the_curve_to_customers_until_their_last_purchase():
+    pytest.importorskip("pyarrow")
+    log = subscription_log()
+    analysis = rx.analyse_log(log)
+    expected = plain_still_customer_counts(log)
+    np.testing.assert_array_equal(analysis.curve_counts.to_numpy(), expected.to_numpy())
+    assert list(analysis.curve_counts.index) == list(expected.index)
+    curve = analysis.curve
+    direct = rx.fit_retention_curve(expected)
+    assert (curve.alpha, curve.beta) == pytest.approx((direct.alpha, direct.beta), rel=1e-9)
+    # the customers who skip a month still count: the simulated 0.8, 3.0 come back
+    groups = [row[~np.isnan(row)].tolist() for row in expected.to_numpy()]
+    se = standard_errors(curve.alpha, curve.beta, groups)
+    z = np.abs(np.log([curve.alpha, curve.beta]) - np.log([0.8, 3.0])) / se
+    assert (z < 4).all(), (curve, se)
+    assert analysis.curve_problem == ""
+
+
+def test_log_workbook_has_a_forecast_sheet_equal_to_the_api(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    pytest.importorskip("pyarrow")
+    from retention_xl.cli import main
+    from retention_xl.workbook.forecast_sheet import FORECAST_COLUMNS, PERIODS_AHEAD
+
+    log = subscription_log(cohorts=6, size=150, months=10)
+    source = tmp_path / "log.csv"
+    log.to_csv(source, index=False)
+    output = tmp_path / "out.xlsx"
+    assert main(["log", str(source), str(output)]) == 0
+    sheet = openpyxl.load_workbook(output)["Forecast"]
+    assert len(sheet._images) == 1
+    table = rx.analyse_log(log).curve.forecast(PERIODS_AHEAD)
+    header = next(r for r in range(1, 30) if sheet.cell(r, 1).value == "Months since first purchase")
+    for i, row in enumerate(table.itertuples(index=False)):
+        r = header + 1 + i
+        assert sheet.cell(r, 1).value == row.period
+        for c, (key, _, _) in enumerate(FORECAST_COLUMNS, start=2):
+            expected = getattr(row, key)
+            got = sheet.cell(r, c).value
+            if math.isnan(expected):
+                assert got is None
+            else:
+                assert got == pytest.approx(expected, rel=1e-9, abs=0), (key, row.period)
+    assert sheet.cell(header + len(table) + 1, 1).value is None
+
+
+def test_a_log_without_a_curve_says_why(tmp_path):
+    pytest.importorskip("pyarrow")
+    log = pd.DataFrame({"customer_id": [1, 2, 3], "date": pd.to_datetime(["2024-01-05"] * 3)})
+    analysis = rx.analyse_log(log)
+    assert analysis.curve is None
+    assert analysis.curve_problem.startswith("no group has counts for two periods")
