@@ -577,3 +577,17 @@ def test_a_log_without_a_curve_says_why(tmp_path):
     analysis = rx.analyse_log(log)
     assert analysis.curve is None
     assert analysis.curve_problem.startswith("no group has counts for two periods")
+
+
+def test_readme_section_numbers_are_the_api_numbers():
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- section: curve -->")[1].split("<!-- end section: curve -->")[0]
+    curve = rx.fit_retention_curve(REGULAR)
+    shown = ", ".join(f"{r:.1%}" for r in curve.retention([1, 8, 12]))
+    assert f"# {shown}: retention rises with tenure" in section
+    assert f"# ${curve.customer_value(100, discount_rate=0.10):,.0f} for a new customer" in section
+    assert (root / "docs" / "images" / "forecast.png").read_bytes()[:4] == b"\x89PNG"
+    assert "docs/curve.md" in section
