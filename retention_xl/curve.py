@@ -453,7 +453,7 @@ def _read_counts(active: Any) -> _Counts:
     problems: list[Problem] = []
 
     def place(i: int, j: int, clause: str, hint: str, excel: str) -> Problem:
-        where = (f"{clause} in period {_name(columns[j])}" if table else clause)
+        where = f"{clause} in period {_name(columns[j])}"
         if table:
             return Problem("active", where, hint, excel, (i, j), rows[i])
         return Problem("active", where, hint, excel, (j,), columns[j])
@@ -514,8 +514,7 @@ def _read_counts(active: Any) -> _Counts:
         rises = np.nonzero(_rises(row))[0]
         for j in rises + 1:
             problems.append(place(i, j, f"{LABEL} rise from {show(row[j - 1])} in period "
-                                        f"{_name(columns[j - 1])} to {show(row[j])}"
-                                        + ("" if table else f" in period {_name(columns[j])}"),
+                                        f"{_name(columns[j - 1])} to {show(row[j])}",
                                   "a group's count can only stay or fall: count the customers of the "
                                   "starting group still active, without new or returning customers",
                                   "#NUM!"))

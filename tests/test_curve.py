@@ -304,14 +304,14 @@ BAD = [
     ([1000, 800, 900], "active customers rise from 800 in period 1 to 900 in period 2 at row 2: a group's "
                        "count can only stay or fall: count the customers of the starting group still "
                        "active, without new or returning customers"),
-    ([1000, -5, 0], "active customers cannot be negative, got -5 at row 1: enter a count of 0 or more"),
-    ([1000, None, 500], "active customers is blank at row 1: enter a number (a blank is never read as 0)"),
-    ([1000, float("nan"), 500], "active customers is blank at row 1: enter a number (a blank is never read as 0)"),
-    ([1000, "abc", 500], "active customers must be a number, got the text 'abc' at row 1: enter a plain "
+    ([1000, -5, 0], "active customers cannot be negative, got -5 in period 1 at row 1: enter a count of 0 or more"),
+    ([1000, None, 500], "active customers is blank in period 1 at row 1: enter a number (a blank is never read as 0)"),
+    ([1000, float("nan"), 500], "active customers is blank in period 1 at row 1: enter a number (a blank is never read as 0)"),
+    ([1000, "abc", 500], "active customers must be a number, got the text 'abc' in period 1 at row 1: enter a plain "
                          "number such as 1200 or 0.925"),
-    ([1000, True, 500], "active customers must be a number, got the true/false value True at row 1: "
+    ([1000, True, 500], "active customers must be a number, got the true/false value True in period 1 at row 1: "
                         "enter active customers as a number"),
-    ([0, 0, 0], "the first count of active customers (the customers at the start) is 0 at row 0: a "
+    ([0, 0, 0], "the first count of active customers (the customers at the start) is 0 in period 0 at row 0: a "
                 "group needs customers at the start; leave out empty groups"),
     ([1000, 1000, 1000], "no customer left in any period, so retention cannot be projected from it (the "
                          "counts never fall): a curve needs at least one customer lost"),
@@ -321,7 +321,7 @@ BAD = [
     ([100, 60], "active customers cover one period only (two counts), so retention cannot be projected "
                 "from it: one period shows one retention rate, not how retention changes with tenure: "
                 "give the customers at the start and at the end of at least two periods, e.g. [1000, 700, 550]"),
-    ([1000, float("inf"), 5], "active customers must be a finite count, got inf at row 1: enter a count of 0 or more"),
+    ([1000, float("inf"), 5], "active customers must be a finite count, got inf in period 1 at row 1: enter a count of 0 or more"),
     ([], "active customers is empty: give the customers at the start and after each period"),
     (1000, "active customers must be a list of counts, got a single value 1000: give the customers at the "
            "start and after each period, e.g. [1000, 700, 550, 470]"),
@@ -444,7 +444,7 @@ def test_excel_bad_cells_name_the_cell():
     assert xl.RETENTION_FORECAST(column([1000, "#N/A", 900])) == (
         "#N/A active customers comes from a cell showing #N/A in row 2")
     assert xl.RETENTION_FORECAST([[1000.0, 800.0, "abc"]]) == (
-        "#VALUE! active customers must be a number, got the text 'abc' in column 3")
+        "#VALUE! active customers must be a number, got the text 'abc' in period 2 in column 3")
     assert xl.RETENTION_FORECAST([[1000.0, 800.0, 700.0], [500.0, None, 300.0]]) == (
         "#VALUE! active customers is blank before later counts in period 1 in row 2, column 2")
     assert xl.RETENTION_FORECAST(column([1000, 1000, 1000])).startswith(

@@ -79,10 +79,10 @@ def test_the_horizon_slider_moves_the_projection():
 
 
 @pytest.mark.parametrize("typed, sentence", [
-    ("1000, 800, 900", "Active customers rise from 800 in period 1 to 900 in period 2 at row 2: a group's "
+    ("1000, 800, 900", "Active customers rise from 800 in period 1 to 900 in period 2: a group's "
                        "count can only stay or fall: count the customers of the starting group still "
                        "active, without new or returning customers."),
-    ("1000, lots, 500", "Active customers must be a number, got the text 'lots' at row 1: enter a plain "
+    ("1000, lots, 500", "Active customers must be a number, got the text 'lots' in period 1: enter a plain "
                         "number such as 1200 or 0.925."),
     ("1000", "Active customers has fewer than two counts (got 1): give the customers at the start and at "
              "the end of at least two periods, e.g. [1000, 700, 550]."),

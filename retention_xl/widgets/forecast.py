@@ -11,7 +11,7 @@ import retention_xl as rx
 from .. import formatting as fmt
 from ..plots import figure_png, retention_curve_figure
 from ..typed_text import number_from_text
-from ._controls import CSS, LinkedNumber, card, message, text_of
+from ._controls import CSS, LinkedNumber, _capital, card, message, text_of
 
 __all__ = ["GroupForecast", "read_counts"]
 
@@ -72,13 +72,13 @@ class GroupForecast(widgets.VBox):
     '$336'
     >>> view.counts.value = "1000, 800, 900"
     >>> view.problem()
-    "Active customers rise from 800 in period 1 to 900 in period 2 at row 2: a group's count can only stay or fall: count the customers of the starting group still active, without new or returning customers."
+    "Active customers rise from 800 in period 1 to 900 in period 2: a group's count can only stay or fall: count the customers of the starting group still active, without new or returning customers."
     """
 
     def __init__(self, counts: str = EXAMPLE, margin: float = 100, discount_rate: float = 0.10,
                  periods_ahead: int = 12):
         self.counts = widgets.Textarea(
-            value=counts, description="Customers at the start, then still active after each period",
+            value=counts, description="Active customers by period",
             placeholder="e.g. 1000, 631, 468, 382 (or paste a column)",
             style={"description_width": "250px"}, layout=widgets.Layout(width="640px", height="70px"))
         self.margin = LinkedNumber("Margin per customer per period, $", margin, 0, 1000, step=5,
@@ -162,7 +162,8 @@ class GroupForecast(widgets.VBox):
             part.layout.display = None
 
     def _show_problem(self, error) -> None:
-        sentences = " ".join(p.sentence()[:1].upper() + p.sentence()[1:] + "." for p in error.problems)
+        # the clauses name the period; a row number would mean nothing in a box of typed counts
+        sentences = " ".join(_capital(p.sentence(location="")) + "." for p in error.problems)
         self.message.value = message(sentences)
         for part in (self.cards, self.summary, self.image):
             part.layout.display = "none"
