@@ -81,7 +81,7 @@ def _log(args) -> int:
         bar.update(1)
     for label, value in summary:
         print(f"{label}: {value}")
-    print(f"Wrote {path} (Summary, Periods, Cohorts, Charts).")
+    print(f"Wrote {path} (Summary, Periods, Cohorts, Charts, Forecast).")
     return 0
 
 

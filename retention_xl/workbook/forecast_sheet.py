@@ -48,9 +48,15 @@ def write_forecast_sheet(book, curve, problem: str, period: str):
     for row, (label, value) in enumerate(facts, start=4):
         write_text(sheet.cell(row, 1), label).font = style.BOLD
         cell = sheet.cell(row, 2, float(value))
-        cell.number_format = "0.0%" if label.startswith("one constant") else "0.0000"
+        cell.number_format = ("0.0%" if label.startswith("one constant")
+                              else "0" if label.endswith("fitted") else "0.0000")
     table = curve.forecast(PERIODS_AHEAD)
-    top = len(facts) + 5
+    # the chart under the facts, the table under the chart: one page wide when printed
+    figure = plots.retention_curve_figure(table, curve.last_retention, period_name=period.capitalize())
+    image = Image(io.BytesIO(plots.figure_png(figure)))
+    chart_row = len(facts) + 5
+    sheet.add_image(image, f"A{chart_row}")
+    top = chart_row + math.ceil(image.height / 20) + 2
     style.header(sheet.cell(top, 1), f"{period.capitalize()}s since first purchase")
     for c, (_, head, _) in enumerate(FORECAST_COLUMNS, start=2):
         style.header(sheet.cell(top, c), head)
@@ -64,7 +70,8 @@ def write_forecast_sheet(book, curve, problem: str, period: str):
     sheet.column_dimensions["A"].width = 34
     for c in "BCDEFGH":
         sheet.column_dimensions[c].width = 14
-    figure = plots.retention_curve_figure(table, curve.last_retention, period_name=period.capitalize())
-    image = Image(io.BytesIO(plots.figure_png(figure)))
-    sheet.add_image(image, f"J{top}")
+    sheet.freeze_panes = None
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     return sheet
