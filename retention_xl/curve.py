@@ -28,9 +28,10 @@ __all__ = ["RetentionCurve", "fit_retention_curve"]
 
 LABEL = "active customers"
 
-#: Bounds of alpha and beta in the search. A group with no visible differences between
-#: customers pushes both towards infinity (the constant-rate limit); 1e7 is far enough that
-#: retention is constant to 7 digits over thousands of periods.
+#: The search keeps alpha + beta between twice these (and |ln(alpha / beta)| <= 25). A group
+#: with no visible differences between customers pushes alpha + beta towards infinity (the
+#: constant-rate limit); 2e7 is far enough that retention is constant to 6 digits over
+#: thousands of periods.
 PARAMETER_BOUNDS = (1e-4, 1e7)
 
 PERIOD_OF_TENURE = Range(low=1.0, valid="a period of 1 or more",
@@ -634,18 +635,43 @@ def _shift(values: np.ndarray) -> np.ndarray:
     return np.concatenate([np.zeros(values.shape[:-1] + (1,)), values[..., :-1]], axis=-1)
 
 
-#: The coarse grid the search starts from, in log-parameters (alpha, beta from 1e-4 to 1e7).
-_GRID = np.linspace(math.log(PARAMETER_BOUNDS[0]), math.log(PARAMETER_BOUNDS[1]), 24)
-_LOW, _HIGH = float(_GRID[0]), float(_GRID[-1])
+# The search runs in m = ln(alpha / beta), the log-odds of the first period's churn, which the
+# data pin down sharply, and s = ln(alpha + beta), how much customers differ, which they may
+# hardly pin down at all: the likelihood's long ridge (towards the constant-rate limit) then
+# lies along s instead of across both axes, where a coarse grid and a Newton step miss it.
+_S_LOW, _S_HIGH = math.log(2 * PARAMETER_BOUNDS[0]), math.log(2 * PARAMETER_BOUNDS[1])
+_M_LIMIT = 25.0
+_S_GRID = np.linspace(_S_LOW, _S_HIGH, 24)
+_M_OFFSETS = np.array([-3.0, -1.5, -0.6, -0.2, 0.0, 0.2, 0.6, 1.5, 3.0])
 
 
-def _climb(u: tuple[float, float], lost: np.ndarray, censored: np.ndarray) -> tuple[tuple[float, float], float]:
-    """Newton ascent in log-parameters, damped (Levenberg-Marquardt) where the surface is not
-    concave or a full step would not climb, and kept inside the bounds (plain floats: 2 x 2)."""
-    value, gradient, hessian = _with_derivatives(u[0], u[1], lost, censored)
+def _alpha_beta(m: float, s: float) -> tuple[float, float]:
+    """ln alpha and ln beta from m = ln(alpha / beta) and s = ln(alpha + beta)."""
+    log_p = -math.log1p(math.exp(-m)) if m > -30 else m  # ln sigmoid(m), without overflow
+    log_q = log_p - m                                     # ln sigmoid(-m)
+    return s + log_p, s + log_q
+
+
+def _in_m_s(m: float, s: float, lost, censored):
+    """Value, gradient and Hessian of the log-likelihood in (m, s), by the chain rule."""
+    u, v = _alpha_beta(m, s)
+    value, (g_u, g_v), (h_uu, h_uv, h_vv) = _with_derivatives(u, v, lost, censored)
+    p, q = math.exp(u - s), math.exp(v - s)  # alpha / (alpha + beta), beta / (alpha + beta)
+    gradient = (q * g_u - p * g_v, g_u + g_v)
+    h_mm = q * q * h_uu - 2 * p * q * h_uv + p * p * h_vv - p * q * (g_u + g_v)
+    h_ms = q * (h_uu + h_uv) - p * (h_uv + h_vv)
+    h_ss = h_uu + 2 * h_uv + h_vv
+    return value, gradient, (h_mm, h_ms, h_ss)
+
+
+def _climb(start: tuple[float, float], lost: np.ndarray, censored: np.ndarray):
+    """Newton ascent in (m, s), damped (Levenberg-Marquardt) where the surface is not concave
+    or a full step would not climb, and kept inside the bounds (plain floats: 2 x 2)."""
+    x = start
+    value, gradient, hessian = _in_m_s(x[0], x[1], lost, censored)
     damping = 0.0
     tolerance = 1e-13 * max(abs(value), 1.0)
-    for _ in range(100):
+    for _ in range(300):
         h00, h01, h11 = -hessian[0], -hessian[1], -hessian[2]  # positive definite near a top
         if damping == 0.0 and not (h00 > 0 and h00 * h11 - h01 * h01 > 0):
             damping = 1e-3
@@ -657,27 +683,35 @@ def _climb(u: tuple[float, float], lost: np.ndarray, censored: np.ndarray) -> tu
                 break
             continue
         g0, g1 = gradient
-        trial = (min(max(u[0] + (m11 * g0 - h01 * g1) / det, _LOW), _HIGH),
-                 min(max(u[1] + (m00 * g1 - h01 * g0) / det, _LOW), _HIGH))
-        trial_value, trial_gradient, trial_hessian = _with_derivatives(trial[0], trial[1], lost, censored)
+        trial = (min(max(x[0] + (m11 * g0 - h01 * g1) / det, -_M_LIMIT), _M_LIMIT),
+                 min(max(x[1] + (m00 * g1 - h01 * g0) / det, _S_LOW), _S_HIGH))
+        trial_value, trial_gradient, trial_hessian = _in_m_s(trial[0], trial[1], lost, censored)
         if math.isfinite(trial_value) and trial_value >= value:
-            expected = g0 * (trial[0] - u[0]) + g1 * (trial[1] - u[1])
-            u, value, gradient, hessian = trial, trial_value, trial_gradient, trial_hessian
+            # a full Newton step that promised almost nothing: the top (a damped step's
+            # small promise says nothing, it is short on purpose)
+            converged = damping == 0.0 and g0 * (trial[0] - x[0]) + g1 * (trial[1] - x[1]) <= tolerance
+            moved = max(abs(trial[0] - x[0]), abs(trial[1] - x[1]))
+            x, value, gradient, hessian = trial, trial_value, trial_gradient, trial_hessian
             damping = 0.0 if damping < 1e-2 else damping / 10.0
-            if expected <= tolerance:
+            if converged or moved < 1e-13:
                 break
         else:
             damping = max(damping * 10.0, 1e-3)
             if damping > 1e12:
                 break
-    return u, value
+    return x, value
 
 
 def _maximise(lost: np.ndarray, censored: np.ndarray) -> tuple[float, float, float]:
-    grid_a, grid_b = np.meshgrid(_GRID, _GRID, indexing="ij")
-    values = _log_likelihood(grid_a, grid_b, lost, censored)
+    # centre the grid's m on the observed first-period churn (its estimate when s is large)
+    at_risk = float((lost + censored).sum())
+    churn = min(max(float(lost[0]) / at_risk, 1e-10), 1 - 1e-10)
+    m_grid = np.clip(math.log(churn / (1 - churn)) + _M_OFFSETS, -_M_LIMIT, _M_LIMIT)
+    grid_m, grid_s = np.meshgrid(m_grid, _S_GRID, indexing="ij")
+    log_p = -np.log1p(np.exp(-grid_m))
+    values = _log_likelihood(grid_s + log_p, grid_s + log_p - grid_m, lost, censored)
     # the best grid points, a few cells apart, each climbed: the likelihood can have a long
-    # flat ridge (towards the constant-rate limit) on which one start could stall
+    # flat ridge on which one start could stall
     starts: list[np.ndarray] = []
     for flat in np.argsort(values, axis=None)[::-1]:
         point = np.array(np.unravel_index(flat, values.shape))
@@ -685,12 +719,13 @@ def _maximise(lost: np.ndarray, censored: np.ndarray) -> tuple[float, float, flo
             starts.append(point)
         if len(starts) == 3:
             break
-    best_u, best_value = None, -math.inf
+    best, best_value = None, -math.inf
     for point in starts:
-        u, value = _climb((float(_GRID[point[0]]), float(_GRID[point[1]])), lost, censored)
+        x, value = _climb((float(grid_m[tuple(point)]), float(grid_s[tuple(point)])), lost, censored)
         if value > best_value:
-            best_u, best_value = u, value
-    return math.exp(best_u[0]), math.exp(best_u[1]), best_value
+            best, best_value = x, value
+    u, v = _alpha_beta(*best)
+    return math.exp(u), math.exp(v), best_value
 
 
 def fit_retention_curve(active: Any) -> RetentionCurve:
@@ -733,8 +768,8 @@ def fit_retention_curve(active: Any) -> RetentionCurve:
 
     .. math:: \\ell(\\alpha, \\beta) = \\sum_{t=1}^{T} (n_{t-1} - n_t) \\ln P(t) + n_T \\ln S(T)
 
-    summed over the groups, maximised in :math:`\\ln\\alpha, \\ln\\beta` from the
-    best points of a coarse grid. Fader & Hardie (2007), "How to Project
+    summed over the groups, maximised by Newton's method in
+    :math:`\\ln(\\alpha / \\beta), \\ln(\\alpha + \\beta)` from the best points of a coarse grid. Fader & Hardie (2007), "How to Project
     Customer Retention", Journal of Interactive Marketing 21(1); details in
     ``docs/curve.md``.
 
