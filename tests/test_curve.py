@@ -591,3 +591,28 @@ def test_readme_section_numbers_are_the_api_numbers():
     assert f"# ${curve.customer_value(100, discount_rate=0.10):,.0f} for a new customer" in section
     assert (root / "docs" / "images" / "forecast.png").read_bytes()[:4] == b"\x89PNG"
     assert "docs/curve.md" in section
+
+
+# Histories on which a search in ln alpha, ln beta stopped short of the top (found by a random
+# check against Nelder-Mead from several starts): a very narrow ridge with millions of customers.
+NARROW_RIDGES = [
+    ([28716269.228930183, 28698608.72335439, 28683532.682009205, 28670323.198163897,
+      28658549.527780034, 28642468.417011835, 28626674.46893592, 28612029.171629168,
+      28598819.68778386, 28584174.390477106, 28571539.232016377, 28556893.934709623,
+      28539520.59182612, 28526885.43336539, 28511235.066635624, 28496159.025290433,
+      28478498.519714642, 28466150.523946203, 28450930.90125487, 28437434.25471727,
+      28423650.445487387, 28409435.892219067, 28395221.338950746], (0.3205884, 616.730846)),
+    ([382252156.8395128, 152543456.9691602, 60799116.80610871, 24710690.678890307,
+      10152617.28565746, 4214330.029155629, 1714400.923425215, 741569.1842686549,
+      303890.4646874127, 139522.03724642217, 47781.5196049391, 26757.650978765898,
+      17201.347057778075, 15290.086273580513, 7645.0431367902565, 3822.5215683951283,
+      3822.5215683951283, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], (101.1176692, 66.9040383)),
+]
+
+
+@pytest.mark.parametrize("counts, better", NARROW_RIDGES)
+def test_narrow_ridges_are_climbed_to_the_top(counts, better):
+    curve = rx.fit_retention_curve(counts)
+    assert curve.alpha == pytest.approx(better[0], rel=1e-3) and curve.beta == pytest.approx(better[1], rel=1e-3)
+    best_known = plain_log_likelihood(*better, [counts])
+    assert curve.log_likelihood >= best_known - 1e-12 * abs(best_known)
