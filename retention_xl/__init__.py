@@ -7,6 +7,7 @@ the ``retention-xl`` command line. Importing it loads only numpy and pandas.
 
 from .benchmarks import (benchmark_alert, benchmark_for, industry_benchmarks,
                          subscription_churn_benchmarks)
+from .curve import RetentionCurve, fit_retention_curve
 from .errors import Problem, RetentionInputError
 from .logs import (analyse_log, cohort_counts, cohort_matrix, counts_from_log, log_counts_sql,
                    purchase_metrics, read_log, revenue_retention)
@@ -47,4 +48,6 @@ __all__ = [
     "purchase_metrics",
     "revenue_retention",
     "log_counts_sql",
+    "fit_retention_curve",
+    "RetentionCurve",
 ]

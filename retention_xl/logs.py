@@ -921,6 +921,15 @@ class LogAnalysis:
         ``customers`` (active in the first window), ``retained`` (of those,
         active in the second) and ``retention`` (retained / customers). None
         when the log spans less than two years.
+    curve : RetentionCurve or None
+        The retention curve fitted to all cohorts (:func:`retention_xl.fit_retention_curve`),
+        a customer counting as still a customer until their last purchase
+        (:mod:`retention_xl.log_curve`); None when the log cannot tell one.
+        Computed on first use (one more pass over the log), then kept.
+    curve_counts : DataFrame
+        The counts it is fitted to: customers of each cohort buying at age k or later.
+    curve_problem : str
+        Why there is no curve ('' when there is one).
     """
 
     counts: pd.DataFrame
@@ -928,6 +937,27 @@ class LogAnalysis:
     report: LogReport
     period: str
     year_over_year: dict | None = None
+    _source: Any = field(default=None, repr=False, compare=False)  # (log, calendar) for the curve
+    _curve: Any = field(default=None, repr=False, compare=False)
+
+    def _fitted(self):
+        if self._curve is None:
+            from .log_curve import log_curve  # the retention curve over all cohorts (docs/curve.md)
+
+            self._curve = log_curve(*self._source)
+        return self._curve
+
+    @property
+    def curve(self):
+        return self._fitted()[1]
+
+    @property
+    def curve_counts(self) -> pd.DataFrame:
+        return self._fitted()[0]
+
+    @property
+    def curve_problem(self) -> str:
+        return self._fitted()[2]
 
     @property
     def cohort_matrix(self) -> pd.DataFrame:
@@ -1143,7 +1173,8 @@ def analyse_log(log: Any, customer: str = "customer_id", date: str = "date", per
         year_over_year = {"first_window": (index[a], index[b]), "second_window": (index[c], index[d]),
                           "customers": base, "retained": kept,
                           "retention": float(retention_rate(base, kept, 0)) if base else np.nan}
-    return LogAnalysis(counts, cohort_table.astype("float64"), log.report, period, year_over_year)
+    return LogAnalysis(counts, cohort_table.astype("float64"), log.report, period, year_over_year,
+                       _source=(log, cal))
 
 
 def counts_from_log(log: Any, customer: str = "customer_id", date: str = "date", period: str = "month",

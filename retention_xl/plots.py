@@ -39,6 +39,7 @@ __all__ = [
     "figure_png",
     "log_activity_figure",
     "cohort_heatmap_figure",
+    "retention_curve_figure",
 ]
 
 #: One palette for every chart: kept customers green, lost red, new blue;
@@ -644,4 +645,77 @@ def cohort_heatmap_figure(matrix, title: str = "Share of each cohort still buyin
             if np.isfinite(value):
                 ax.text(c, r, f"{value * 100:.0f}", ha="center", va="center", fontsize=7,
                         color="white" if value > 0.55 else COLORS["text"])
+    return figure
+
+
+# --------------------------------------------------------------------------- the retention curve
+def retention_curve_figure(forecast, constant_retention: float | None = None,
+                           title: str = "Where is this group heading?",
+                           period_name: str = "Period") -> Figure:
+    """Active customers observed, fitted and projected by the retention curve, beside the
+    constant-rate projection (left), and retention by tenure (right).
+
+    Parameters
+    ----------
+    forecast : pandas.DataFrame
+        The result of :meth:`retention_xl.RetentionCurve.forecast`.
+    constant_retention : float, optional
+        The rate of the constant-rate projection
+        (:attr:`retention_xl.RetentionCurve.last_retention`), drawn after the
+        last observed period on the right.
+    title : str, optional
+    period_name : str, optional
+        What one period is, for the axis ("Month").
+
+    Examples
+    --------
+    >>> import retention_xl as rx
+    >>> curve = rx.fit_retention_curve([1000, 631, 468, 382, 326, 289, 262, 241])
+    >>> figure = retention_curve_figure(curve.forecast(12), curve.last_retention)
+    >>> [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    ['Observed', 'Curve (fitted)', 'Curve (projected)', 'At constant retention']
+    """
+    figure = _new_figure(9.5, 3.8)
+    figure.subplots_adjust(left=0.075, right=0.985, top=0.8, bottom=0.14, wspace=0.24)
+    left, right = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
+    for ax in (left, right):
+        _style(ax)
+    figure.suptitle(title, x=0.075, ha="left", fontsize=12, fontweight="bold", color=COLORS["text"])
+    period = forecast["period"].to_numpy(dtype=float)
+    observed = forecast["observed_active"].to_numpy(dtype=float)
+    fitted = forecast["fitted_active"].to_numpy(dtype=float)
+    projected = forecast["projected_active"].to_numpy(dtype=float)
+    last = int(np.flatnonzero(np.isfinite(observed))[-1])
+    # the projection starts where the fitted line ends, so the curve reads as one line
+    joined = np.where(period == last, fitted, projected)
+    left.plot(period, observed, "o", color=COLORS["text"], markersize=4, label="Observed", zorder=3)
+    left.plot(period, fitted, color=COLORS["new"], linewidth=2, label="Curve (fitted)")
+    left.plot(period, joined, color=COLORS["new"], linewidth=2, linestyle="--",
+              label="Curve (projected)")
+    left.plot(period, forecast["constant_retention_active"].to_numpy(dtype=float),
+              color=COLORS["baseline"], linewidth=2, linestyle=":", label="At constant retention")
+    left.axvline(last, color=COLORS["grid"], linewidth=1.2)
+    left.set_ylim(0, float(np.nanmax(observed)) * 1.05)
+    left.yaxis.set_major_formatter(FuncFormatter(_short_count))
+    left.xaxis.set_major_locator(MaxNLocator(integer=True))
+    left.set_xlabel(f"{period_name}s since the start", fontsize=9, color=COLORS["muted"])
+    _title(left, "Customers still active")
+    left.legend(loc="upper right", frameon=False, fontsize=8.5)
+
+    curve_retention = forecast["retention"].to_numpy(dtype=float)
+    right.plot(period, forecast["observed_retention"].to_numpy(dtype=float), "o",
+               color=COLORS["text"], markersize=4, label="Observed", zorder=3)
+    right.plot(period, curve_retention, color=COLORS["new"], linewidth=2, label="Curve")
+    if constant_retention is not None:
+        right.plot(period[last:], np.full(len(period) - last, float(constant_retention)),
+                   color=COLORS["baseline"], linewidth=2, linestyle=":", label="Constant")
+    low = float(np.nanmin(np.concatenate([curve_retention[1:], forecast["observed_retention"].to_numpy(
+        dtype=float)[1:last + 1]])))
+    right.set_ylim(max(0.0, low - 0.05), 1.0)
+    right.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    right.xaxis.set_major_locator(MaxNLocator(integer=True))
+    right.axvline(last, color=COLORS["grid"], linewidth=1.2)
+    right.set_xlabel(f"{period_name} of tenure", fontsize=9, color=COLORS["muted"])
+    _title(right, "Retention by tenure")
+    right.legend(loc="lower right", frameon=False, fontsize=8.5)
     return figure

@@ -42,6 +42,7 @@ LABELS = {
     "customers": "customers now",
     "new_customers": "new customers per period",
     "fixed_cost": "fixed cost per period",
+    "active": "active customers",
 }
 
 

@@ -35,9 +35,11 @@ def classic(value):
 
 def test_every_decorated_function_has_a_test_case():
     # table functions have their own tests (PERIOD_TABLE, COHORT_MATRIX, REVENUE_RETENTION:
-    # tests/test_excel_logs.py)
+    # tests/test_excel_logs.py); RETENTION_FORECAST, FORECAST_CUSTOMER_VALUE take a group's
+    # counts: tests/test_curve.py
     assert set(ALL_FUNCTIONS) - {"PROFIT_PROJECTION", "PERIOD_TABLE", "COHORT_MATRIX",
-                                 "REVENUE_RETENTION"} <= set(VALID), \
+                                 "REVENUE_RETENTION", "RETENTION_FORECAST",
+                                 "FORECAST_CUSTOMER_VALUE"} <= set(VALID), \
         "add the new Excel function to VALID (and its ranges to the tests below)"
 
 

@@ -54,7 +54,7 @@ def test_main_py_embeds_the_real_source_of_the_core():
         assert repr(lite.module_path(name).read_text()) in text
     assert lite.module_path(lite.FUNCTIONS_MODULE).read_text() in text
     assert "xlwings.pro" not in text.replace("xlwings.pro`", "")
-    assert lite.requirements_txt().split() == ["numpy", "pandas", "pyarrow"]  # pyarrow: COHORT_MATRIX
+    assert lite.requirements_txt().split() == ["numpy", "pandas", "pyarrow", "scipy"]  # pyarrow: logs; scipy: the curve
 
 
 def test_lite_files_are_never_overwritten_without_force(tmp_path):

@@ -32,7 +32,7 @@ def test_log_to_workbook(log_csv, tmp_path, capsys):
     assert "Reactivated customers: 2 came back" in printed
     assert "Average spend per purchase day: $12.50" in printed
     book = openpyxl.load_workbook(output)
-    assert book.sheetnames == ["Summary", "Periods", "Cohorts", "Revenue", "Charts"]
+    assert book.sheetnames == ["Summary", "Periods", "Cohorts", "Revenue", "Charts", "Forecast"]
     periods = book["Periods"]
     assert [c.value for c in periods[1]][:6] == ["Month", "Customers at start", "Retained", "New",
                                                  "Reactivated", "Customers at end"]

@@ -16,7 +16,7 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 def test_there_are_notebooks():
     names = {path.stem for path in NOTEBOOKS}
-    assert names == {"app", "retention_calculator", "what_if", "from_data"}
+    assert names == {"app", "retention_calculator", "what_if", "from_data", "forecast"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -292,5 +292,5 @@ def test_bad_files_give_a_message_not_a_traceback(tmp_path, name, content, expec
 def test_app_holds_the_three_widgets():
     app = App()
     assert [type(child) for child in app.tabs.children] == [
-        type(app.calculator), type(app.what_if), type(app.from_data)]
+        type(app.calculator), type(app.what_if), type(app.from_data), type(app.forecast)]
     assert app.calculator.readouts()["Retention"] == "92.5%"

@@ -91,11 +91,12 @@ def _log(args) -> int:
         bar.update(1)
         bar.set_description("writing the workbook")
         path = _write_workbook(output, args, table, analysis.cohort_counts, analysis.cohort_matrix,
-                               summary, force=args.force, revenue=revenue)
+                               summary, force=args.force, revenue=revenue,
+                               curve=(analysis.curve, analysis.curve_problem))
         bar.update(1)
     for label, value in summary:
         print(f"{label}: {value}")
-    sheets = "Summary, Periods, Cohorts, " + ("Revenue, " if args.amount else "") + "Charts"
+    sheets = "Summary, Periods, Cohorts, " + ("Revenue, " if args.amount else "") + "Charts, Forecast"
     print(f"Wrote {path} ({sheets}).")
     return 0
 
@@ -214,7 +215,8 @@ REVENUE_HEADERS = [
 ]
 
 
-def _write_workbook(output, args, table, cohort_counts, cohort_matrix, summary, force: bool, revenue=None):
+def _write_workbook(output, args, table, cohort_counts, cohort_matrix, summary, force: bool,
+                    revenue=None, curve=None):
     import io
     import math
 
@@ -355,6 +357,11 @@ def _write_workbook(output, args, table, cohort_counts, cohort_matrix, summary, 
         image = Image(io.BytesIO(plots.figure_png(figure)))
         charts.add_image(image, f"A{anchor_row}")
         anchor_row += math.ceil(image.height / 20) + 2
+
+    if curve is not None:  # the retention curve over all cohorts
+        from ..workbook.forecast_sheet import write_forecast_sheet
+
+        write_forecast_sheet(book, *curve, args.period)
 
     def save(path):
         book.save(path)

@@ -21,6 +21,7 @@ import retention_xl as rx
 from retention_xl.excel import CATEGORY
 from retention_xl.excel.cells import (CELL_ERRORS, call_once, evaluate, message, number_from_text,
                                       read_cells, read_choice)
+from retention_xl.excel.cells import _where
 
 # A range argument: always a list of rows (a single cell is [[x]]), error cells as "#N/A" text.
 RANGE = {"ndim": 2, "err_to_str": True}
@@ -433,3 +434,79 @@ def REVENUE_RETENTION(customer_ids, purchase_dates, amounts, period="month", exc
                                   "add pyarrow to requirements.txt"))
     return [REVENUE_RETENTION_HEADER] + [[str(label)] + row for label, row in
                                          zip(table.index, _table_cells(table[list(rx.logs.REVENUE_COLUMNS)]))]
+
+
+# --------------------------------------------------------------------------- the retention curve
+ACTIVE_DOC = ("One group's customers at the start, then still active after each period (a column "
+              "or a row, oldest first); or a cohort table, one row per group, blank where too young.")
+
+#: Header of the RETENTION_FORECAST spill, one label per column of RetentionCurve.forecast.
+FORECAST_HEADER = {
+    "period": "Period", "observed_active": "Observed active", "fitted_active": "Fitted active",
+    "projected_active": "Projected active", "survival": "Survival", "retention": "Retention",
+    "observed_retention": "Observed retention", "constant_retention_active": "At constant retention",
+}
+
+
+def _fitted_curve(active):
+    """The curve fitted to a range of counts, or the message of its first problem.
+
+    A single column or row is one group; its empty cells at the end are the unused
+    part of the range (as for COHORT_MATRIX). A block is a cohort table.
+    """
+    cells = read_cells(active, "active")
+    shape = cells.values.shape
+    if cells.problems:
+        problem = cells.problems[0]
+        return message(problem, _where(problem.position, shape) if problem.position else "")
+    values = cells.values
+    if len(shape) == 2 and 1 in shape:
+        flat = list(values.ravel())
+        while flat and (flat[-1] is None or (isinstance(flat[-1], str) and not flat[-1].strip())):
+            flat.pop()
+        values = np.array(flat, dtype=float if all(map(_plain_number, flat)) else object)
+    elif len(shape) == 0:
+        values = values[()]
+    try:
+        return rx.fit_retention_curve(values)
+    except rx.RetentionInputError as error:
+        problem = error.problems[0]
+        if problem.position is None:
+            return message(problem)
+        position = problem.position
+        if len(position) == 1:  # one group: back to the cell of the column or the row
+            position = (position[0], 0) if shape[0] != 1 else (0, position[0])
+        return message(problem, _where(position, shape))
+
+
+def _plain_number(cell):
+    return isinstance(cell, (int, float)) and not isinstance(cell, bool)
+
+
+@func(category=CATEGORY)
+@arg("active", doc=ACTIVE_DOC, **RANGE)
+@arg("periods_ahead", doc="Optional. Periods to project beyond the last observed one. Default 12.", **CELL)
+def RETENTION_FORECAST(active, periods_ahead=12):
+    """Where a group of customers is heading: the retention curve fitted to its counts (Fader & Hardie), projected beside a constant rate. Spills a table with a header row."""
+    curve = _fitted_curve(active)
+    if isinstance(curve, str):
+        return curve
+    table = call_once(curve.forecast, periods_ahead=read_cells(periods_ahead, "periods_ahead", 12))
+    if isinstance(table, str):
+        return table
+    return [[FORECAST_HEADER[c] for c in table.columns]] + _table_cells(table)
+
+
+@func(category=CATEGORY)
+@arg("active", doc=ACTIVE_DOC, **RANGE)
+@arg("margin", doc=MARGIN_DOC, **RANGE)
+@arg("discount_rate", doc=DISCOUNT_DOC, **RANGE)
+@arg("acquisition_cost", doc=CAC_DOC, **RANGE)
+def FORECAST_CUSTOMER_VALUE(active, margin, discount_rate=0.0, acquisition_cost=0.0):
+    """Present value of one new customer under the group's fitted retention curve, which rises with tenure: margin x sum of survival / (1 + discount)^t - acquisition cost."""
+    curve = _fitted_curve(active)
+    if isinstance(curve, str):
+        return curve
+    return evaluate(curve.customer_value, margin=read_cells(margin, "margin"),
+                    discount_rate=read_cells(discount_rate, "discount_rate", 0.0),
+                    acquisition_cost=read_cells(acquisition_cost, "acquisition_cost", 0.0))

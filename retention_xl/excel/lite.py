@@ -23,8 +23,9 @@ PACKAGE_DIR = Path(retention_xl.__file__).parent
 FUNCTIONS_MODULE = "retention_xl.excel.functions"
 
 #: Packages Lite installs from requirements.txt, every one in Pyodide's package set: numpy and
-#: pandas for every function, pyarrow for COHORT_MATRIX (the log's string columns).
-REQUIREMENTS = ("numpy", "pandas", "pyarrow")
+#: pandas for every function, pyarrow for COHORT_MATRIX and REVENUE_RETENTION (the log's string
+#: columns), scipy for the retention curve (RETENTION_FORECAST, FORECAST_CUSTOMER_VALUE).
+REQUIREMENTS = ("numpy", "pandas", "pyarrow", "scipy")
 #: The package's data files, embedded as bytes (paths relative to the package).
 DATA_FILES = ("data/industry_benchmarks.csv", "data/subscription_churn.csv")
 

@@ -103,6 +103,11 @@ def build_workbook():
         ("What +5 points of retention add to that value (illustrative)",
          '=PROFIT_UPLIFT(100,90%,5%,10%,150,"points")',
          rx.profit_uplift(100, 0.9, 0.05, 0.1, 150), "0.0%"),
+        ("Value of a new customer under the retention curve of a group still 1000, 631, 468, "
+         "382, 326, 289, 262, 241 after 0 to 7 years: $100 margin, 10% discount rate",
+         "=FORECAST_CUSTOMER_VALUE({1000;631;468;382;326;289;262;241},100,10%)",
+         rx.fit_retention_curve([1000, 631, 468, 382, 326, 289, 262, 241]).customer_value(100, 0.1),
+         "#,##0.00"),
     )
     for row, (question, formula, value, number_format) in enumerate(examples, start=top + 1):
         sheet.cell(row, 1, question).alignment = Alignment(wrap_text=True, vertical="top")

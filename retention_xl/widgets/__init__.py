@@ -12,7 +12,8 @@ matplotlib; ``import retention_xl`` alone does not.
 
 from .app import App
 from .calculator import RetentionCalculator
+from .forecast import GroupForecast
 from .from_data import FromData
 from .whatif import WhatIf
 
-__all__ = ["App", "RetentionCalculator", "WhatIf", "FromData"]
+__all__ = ["App", "RetentionCalculator", "WhatIf", "FromData", "GroupForecast"]

@@ -26,6 +26,7 @@ import urllib.request
 import ipywidgets as widgets
 
 from .calculator import RetentionCalculator
+from .forecast import GroupForecast
 from .from_data import FromData
 from .whatif import WhatIf
 
@@ -39,6 +40,7 @@ NOTEBOOKS = {
     "retention_calculator.ipynb": "RetentionCalculator",
     "what_if.ipynb": "WhatIf",
     "from_data.ipynb": "FromData",
+    "forecast.ipynb": "GroupForecast",
 }
 APP_NOTEBOOK = "app.ipynb"
 
@@ -65,17 +67,18 @@ class App(widgets.VBox):
         App()
 
     >>> app = App()
-    >>> [app.tabs.get_title(i) for i in range(3)]
-    ['Retention calculator', 'What is better retention worth?', 'From your data']
+    >>> [app.tabs.get_title(i) for i in range(4)]
+    ['Retention calculator', 'What is better retention worth?', 'From your data', 'Where is this group heading?']
     """
 
     def __init__(self):
         self.calculator = RetentionCalculator()
         self.what_if = WhatIf()
         self.from_data = FromData()
-        self.tabs = widgets.Tab(children=[self.calculator, self.what_if, self.from_data],
+        self.forecast = GroupForecast()
+        self.tabs = widgets.Tab(children=[self.calculator, self.what_if, self.from_data, self.forecast],
                                 titles=["Retention calculator", "What is better retention worth?",
-                                        "From your data"])
+                                        "From your data", "Where is this group heading?"])
         self.tabs.add_class("rxl-app")
         # whole tab titles: ipywidgets cuts them at a fixed width by default
         style = widgets.HTML("<style>.rxl-app .lm-TabBar-tab { flex: 0 0 auto !important; "
