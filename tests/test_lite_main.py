@@ -44,6 +44,6 @@ print(json.dumps([main.PERIOD_TABLE(*counts, 4, "Telecommunications"),
 
 def test_requirements_list_what_every_function_needs(tmp_path):
     lite.write_lite_files(tmp_path)
-    assert (tmp_path / "requirements.txt").read_text().split() == ["numpy", "pandas", "pyarrow"]
+    assert (tmp_path / "requirements.txt").read_text().split() == ["numpy", "pandas", "pyarrow", "scipy"]
     text = (tmp_path / "main.py").read_text()
     assert "'data/industry_benchmarks.csv': b'industry,yearly_retention" in text

@@ -54,15 +54,15 @@ def test_the_example_is_filled_in_and_shows_the_api_numbers():
     summary = view.summary_text()
     assert "the curve expects 126 still active after 19 periods" in summary
     assert "one retention rate of 77.4% and a value of $307" in summary
-    assert view.image.value[:4] == b"\x89PNG" and view.problem() == ""
+    assert view.image.png[:4] == b"\x89PNG" and view.problem() == ""
 
 
 def test_typed_counts_margin_discount_and_horizon_follow_the_api():
     view = GroupForecast()
     view.counts.value = "2,000\n1,500\n1,210\n1,030\n905\n"  # a pasted column, with thousands commas
-    view.margin.box.value = 40
-    view.discount_rate.box.value = 2.5
-    view.periods_ahead.box.value = 36
+    view.margin.box.value = "40"
+    view.discount_rate.box.value = "2.5"
+    view.periods_ahead.box.value = "36"
     _, _, expected = api_numbers([2000, 1500, 1210, 1030, 905], margin=40, discount=0.025, ahead=36)
     assert_same(view.values(), expected)
     assert "after 40 periods" in view.summary_text()
@@ -101,10 +101,10 @@ def test_bad_counts_give_the_core_sentence_and_keep_what_was_typed(typed, senten
 
 def test_no_discount_with_alpha_below_one_asks_for_a_discount_rate():
     view = GroupForecast()
-    view.discount_rate.box.value = 0
+    view.discount_rate.box.value = "0"
     assert view.problem().startswith("With no discount rate and no horizon a customer is worth an infinite amount")
     assert view.problem().endswith("give a discount rate (0.1 for 10% per period) or a horizon in periods.")
-    view.discount_rate.box.value = 5
+    view.discount_rate.box.value = "5"
     assert view.problem() == "" and view.readouts()
 
 

@@ -268,7 +268,8 @@ class VoilaServer:
             self.log_path.unlink(missing_ok=True)
 
     def __enter__(self) -> "VoilaServer":
-        return self.start()
+        # `with VoilaServer(folder).start() as server:` must not start a second Voila
+        return self if self.process is not None else self.start()
 
     def __exit__(self, *_exc) -> None:
         self.stop()

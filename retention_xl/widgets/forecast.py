@@ -11,7 +11,7 @@ import retention_xl as rx
 from .. import formatting as fmt
 from ..plots import figure_png, retention_curve_figure
 from ..typed_text import number_from_text
-from ._controls import CSS, LinkedNumber, _capital, card, message, text_of
+from ._controls import CSS, ChartImage, LinkedNumber, card, error_text, message, text_of
 
 __all__ = ["GroupForecast", "read_counts"]
 
@@ -84,13 +84,13 @@ class GroupForecast(widgets.VBox):
         self.margin = LinkedNumber("Margin per customer per period, $", margin, 0, 1000, step=5,
                                    box_low=-1e9)
         self.discount_rate = LinkedNumber("Discount rate, % per period", discount_rate * 100, 0, 30,
-                                          step=0.5)
+                                          step=0.5, percent=True)
         self.periods_ahead = LinkedNumber("Project ahead, periods", periods_ahead, 1, 60, integer=True,
                                           box_high=1000)
         self.cards = widgets.HTML()
         self.summary = widgets.HTML()
         self.message = widgets.HTML()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="950px"))
+        self.image = ChartImage()  # an <img> whose alt text is the summary sentence
         header = widgets.HTML(
             CSS + '<div class="rxl-title">Where is this group heading?</div>'
             '<div class="rxl-note">Type or paste the customers of one group (say, everyone who '
@@ -109,9 +109,9 @@ class GroupForecast(widgets.VBox):
     def _refresh(self, _change=None) -> None:
         try:
             curve = rx.fit_retention_curve(read_counts(self.counts.value))
-            discount = self.discount_rate.value / 100
+            discount = self.discount_rate.fraction  # the box is in percent
+            table = curve.forecast(self.periods_ahead.value)  # the core judges what was typed
             ahead = int(self.periods_ahead.value)
-            table = curve.forecast(ahead)
             value_curve = curve.customer_value(self.margin.value, discount)
             value_constant = rx.customer_value(self.margin.value, curve.constant_retention, discount)
         except rx.RetentionInputError as error:
@@ -153,18 +153,17 @@ class GroupForecast(widgets.VBox):
             f"{fmt.percent(v['constant retention'])} and a value of "
             f"{fmt.money(v['value at constant retention'])}: "
             f"{fmt.money(abs(gap))} {'less' if gap > 0 else 'more'} "
-            f"({fmt.percent(self.discount_rate.value / 100)} discount per period, "
+            f"({fmt.percent(discount)} discount per period, "
             f"{fmt.money(self.margin.value)} margin per period).</div>")
         figure = retention_curve_figure(table, curve.last_retention)
-        self.image.value = figure_png(figure)
+        self.image.show(figure_png(figure), text_of(self.summary.value))
         self.message.value = ""
         for part in (self.cards, self.summary, self.image):
             part.layout.display = None
 
     def _show_problem(self, error) -> None:
         # the clauses name the period; a row number would mean nothing in a box of typed counts
-        sentences = " ".join(_capital(p.sentence(location="")) + "." for p in error.problems)
-        self.message.value = message(sentences)
+        self.message.value = message(error_text(error, ("discount_rate",)))
         for part in (self.cards, self.summary, self.image):
             part.layout.display = "none"
         self._shown, self._values = {}, {}
