@@ -15,7 +15,7 @@ from .periods import churn_averages, period_table
 from .projection import ProjectionResult, project_profit
 from .rates import (average_churn, churn_rate, convert_churn, convert_retention,
                     customer_lifetime, lost_customers, retention_rate)
-from .value import customer_value, improved_retention, profit_uplift
+from .value import ValueChange, customer_value, improved_retention, profit_uplift, value_change
 
 __version__ = "0.1.0"
 
@@ -32,6 +32,8 @@ __all__ = [
     "customer_value",
     "improved_retention",
     "profit_uplift",
+    "value_change",
+    "ValueChange",
     "project_profit",
     "ProjectionResult",
     "period_table",

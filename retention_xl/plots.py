@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from . import formatting as fmt
+from .rates import lost_customers
 
 __all__ = [
     "COLORS",
@@ -252,8 +253,9 @@ class SplitChart:
         the other, so labels never overlap, never sit on another bar and never
         vanish into a bar too thin to hold them.
         """
-        kept = end - new
-        lost = start - kept
+        # the core's count (15-digit equality), not a subtraction of our own
+        lost = float(lost_customers(start, end, new))
+        kept = start - lost
         widths = [kept, lost, kept, new]
         lefts = [0.0, kept, 0.0, kept]
         labels = [f"{fmt.count(w, _count_decimals(w))} {kind}"

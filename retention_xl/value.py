@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ from .errors import Problem, RetentionInputError
 from .validation import (ANY_NUMBER, MONEY, RATE, RETENTION_BELOW_ONE, choice, collect,
                          all_problems, finite_results, flag, raise_if, show, within_15_digits)
 
-__all__ = ["customer_value", "profit_uplift", "improved_retention"]
+__all__ = ["customer_value", "profit_uplift", "improved_retention", "value_change", "ValueChange"]
 
 UPLIFT_MODES = ("points", "relative")
 
@@ -249,3 +250,82 @@ def profit_uplift(margin: Any, retention: Any, uplift: Any = 0.05, discount_rate
     with np.errstate(all="ignore"):
         uplift_share = after / before - 1.0
     return inputs.wrap(finite_results(uplift_share, inputs, "the uplift"), "uplift")
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    """The outcome of :func:`value_change`: one customer now and at the improved retention.
+
+    Attributes
+    ----------
+    retention_now, retention_improved : float
+        The two retention rates.
+    value_now, value_improved : float
+        :func:`customer_value` at each.
+    uplift : float or None
+        ``value_improved / value_now - 1`` (as :func:`profit_uplift`); None when
+        the value now is not above 0, where a percentage means nothing.
+    """
+
+    retention_now: float
+    retention_improved: float
+    value_now: float
+    value_improved: float
+    uplift: float | None
+
+    @property
+    def difference(self) -> float:
+        """What the better retention adds to one customer's value (currency)."""
+        return self.value_improved - self.value_now
+
+
+def value_change(margin: Any, retention: Any, retention_improved: Any, discount_rate: Any = 0.0,
+                 acquisition_cost: Any = 0.0) -> ValueChange:
+    """One customer's value now and at an improved retention, with the rise, in one call.
+
+    Takes single numbers only (like :func:`retention_xl.project_profit`): it is
+    the one sequence the what-if page and the command line show. The improved
+    retention is given, not an uplift, so a face that already applied the
+    uplift (:func:`improved_retention`, or ``ProjectionResult.retention_improved``)
+    does not apply it a second time.
+
+    Parameters
+    ----------
+    margin, retention, discount_rate, acquisition_cost : float
+        As for :func:`customer_value`.
+    retention_improved : float
+        Retention after the improvement, from 0 up to but not including 1.
+
+    Returns
+    -------
+    ValueChange
+
+    Notes
+    -----
+    .. math:: \\text{uplift} = \\frac{v(r')}{v(r)} - 1, \\qquad
+              v(r) = \\frac{m}{1 + d - r} - \\text{CAC}
+
+    Examples
+    --------
+    $100 margin a year, 10% discount rate, $150 to win a customer: what does
+    going from 90% to 95% retention do to one customer's value?
+
+    >>> import retention_xl as rx
+    >>> change = rx.value_change(100, 0.90, 0.95, discount_rate=0.10, acquisition_cost=150)
+    >>> round(change.value_now, 2), round(change.value_improved, 2), round(change.uplift, 3)
+    (350.0, 516.67, 0.476)
+    """
+    checks = {"retention_improved": (retention_improved, RETENTION_BELOW_ONE)}
+    inputs = _value_inputs(margin, retention, discount_rate, acquisition_cost, extra=checks)
+    if not inputs.scalar:
+        raise RetentionInputError(Problem("retention", "value_change takes single numbers",
+                                          "call customer_value or profit_uplift for arrays"))
+    margin_v, rate, cost = inputs["margin"], inputs["discount_rate"], inputs["acquisition_cost"]
+    now = float(finite_results(_value(margin_v, inputs["retention"], rate, cost), inputs,
+                               "the value of a customer today"))
+    better = float(finite_results(_value(margin_v, inputs["retention_improved"], rate, cost), inputs,
+                                  "the value of a customer with the improved retention"))
+    with np.errstate(all="ignore"):
+        uplift = float(better / now - 1.0) if now > 0 else None
+    return ValueChange(float(inputs["retention"]), float(inputs["retention_improved"]), now, better,
+                       uplift)

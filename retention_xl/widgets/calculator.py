@@ -109,7 +109,7 @@ class RetentionCalculator(widgets.VBox):
         def count(value):
             return fmt.count(value, 0 if float(value).is_integer() else 1)
 
-        return (f"Of {count(start)} customers at the start, {count(end - new)} were kept and "
+        return (f"Of {count(start)} customers at the start, {count(start - lost)} were kept and "
                 f"{count(lost)} lost; with {count(new)} new there were {count(end)} at the end.")
 
     def readouts(self) -> dict[str, str]:
