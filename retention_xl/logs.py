@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, RetentionInputError
+from .periods import PERIODS_PER_YEAR
 from .rates import churn_rate, retention_rate
 from .validation import choice
 
@@ -866,7 +867,7 @@ class _Calendar:
 
 
 #: Periods in a year, for the year-long windows of :attr:`LogAnalysis.year_over_year`.
-PERIODS_IN_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4, "year": 1}
+PERIODS_IN_YEAR = {"day": 365, **PERIODS_PER_YEAR}
 #: Limits that keep the work bounded whatever the span of a log: periods from the first
 #: purchase to the last, and cells of the cohort table (cohorts x periods; 8 bytes each).
 MAX_PERIODS = 100_000

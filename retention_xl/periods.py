@@ -22,7 +22,7 @@ from .errors import Problem, RetentionInputError
 from .rates import AVERAGE_METHODS, average_churn, churn_rate, lost_customers, retention_rate
 from .validation import FRACTION, prepare
 
-__all__ = ["period_table", "churn_averages", "retention_trend", "PERIOD_TABLE_COLUMNS"]
+__all__ = ["period_table", "churn_averages", "retention_trend", "PERIOD_TABLE_COLUMNS", "PERIODS_PER_YEAR"]
 
 #: Columns of :func:`period_table` without a benchmark; with one, BENCHMARK_TABLE_COLUMNS follow.
 PERIOD_TABLE_COLUMNS = ("start", "end", "new", "lost", "retention", "churn", "change_vs_previous",
@@ -31,7 +31,11 @@ BENCHMARK_TABLE_COLUMNS = ("benchmark", "compared_retention", "gap_to_benchmark"
                            "below_benchmark", "alert")
 
 #: Period frequencies whose number of periods per year is unambiguous.
-_PPY_BY_FREQ = {"Y": 1, "A": 1, "Q": 4, "M": 12}
+#: Periods in a year for the calendars a yearly benchmark compares with: the one table
+#: every face reads (the log command, the app's dropdown, the labels of a file).
+PERIODS_PER_YEAR = {"week": 52, "month": 12, "quarter": 4, "year": 1}
+_PPY_BY_FREQ = {"Y": PERIODS_PER_YEAR["year"], "A": PERIODS_PER_YEAR["year"],
+                "Q": PERIODS_PER_YEAR["quarter"], "M": PERIODS_PER_YEAR["month"]}
 
 
 def _read_frame(frame: Any) -> pd.DataFrame:

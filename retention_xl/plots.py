@@ -258,7 +258,7 @@ class SplitChart:
         kept = start - lost
         widths = [kept, lost, kept, new]
         lefts = [0.0, kept, 0.0, kept]
-        labels = [f"{fmt.count(w, _count_decimals(w))} {kind}"
+        labels = [f"{fmt.count_as_given(w)} {kind}"
                   for w, kind in zip(widths, self._kinds)]
         shown = [w > 0 or kind != "lost" for w, kind in zip(widths, self._kinds)]
         total = max(start, end, 1e-9)
@@ -312,10 +312,6 @@ class SplitChart:
     def png(self) -> bytes:
         """The chart as PNG bytes (only the bars redrawn when the axis did not change)."""
         return self._frames.png(self.ax.get_xlim())
-
-
-def _count_decimals(number: float) -> int:
-    return 0 if float(number).is_integer() else 1
 
 
 class ProjectionChart:

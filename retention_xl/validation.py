@@ -182,7 +182,12 @@ class Converted:
         return not self.problems
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """Whether a cell or value is empty: None, blank text, NaN, pd.NA or NaT (the one test, every face).
+
+    >>> is_blank(None), is_blank("  "), is_blank(float("nan")), is_blank(0), is_blank("0")
+    (True, True, True, False, False)
+    """
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, Decimal):
@@ -197,7 +202,7 @@ def _blank(value: Any) -> bool:
 def _element(value: Any, field: str) -> tuple[float, tuple[str, str, str] | None]:
     """Convert one element; returns (number, None) or (nan, (clause, hint, excel_error))."""
     label = label_of(field)
-    if _blank(value):
+    if is_blank(value):
         return math.nan, (f"{label} is blank",
                           "enter a number (a blank is never read as 0)", "#VALUE!")
     if isinstance(value, (bool, np.bool_)):

@@ -322,7 +322,7 @@ def value_change(margin: Any, retention: Any, retention_improved: Any, discount_
                                           "call customer_value or profit_uplift for arrays"))
     margin_v, rate, cost = inputs["margin"], inputs["discount_rate"], inputs["acquisition_cost"]
     now = float(finite_results(_value(margin_v, inputs["retention"], rate, cost), inputs,
-                               "the value of a customer today"))
+                               "the value of a customer"))
     better = float(finite_results(_value(margin_v, inputs["retention_improved"], rate, cost), inputs,
                                   "the value of a customer with the improved retention"))
     with np.errstate(all="ignore"):

@@ -94,7 +94,7 @@ def _retention(args) -> int:
     counts = (args.start_customers, args.end_customers, args.new_customers)
     print(f"Retention        {fmt.percent(rx.retention_rate(*counts))}")
     print(f"Churn            {fmt.percent(rx.churn_rate(*counts))}")
-    print(f"Lost customers   {fmt.count(rx.lost_customers(*counts), 1).removesuffix('.0')}")
+    print(f"Lost customers   {fmt.count_as_given(rx.lost_customers(*counts))}")
     return 0
 
 

@@ -15,7 +15,6 @@ import sys
 
 #: Periods (and cohorts) a chart shows at most: the most recent ones.
 CHART_PERIODS = 120
-PERIODS_PER_YEAR = {"day": None, "week": 52, "month": 12, "quarter": 4, "year": 1}
 
 
 def register(subparsers) -> None:
@@ -52,7 +51,7 @@ def _log(args) -> int:
     import pathlib
 
     import retention_xl as rx
-    from retention_xl.periods import retention_trend
+    from retention_xl.periods import PERIODS_PER_YEAR, retention_trend
 
     output = pathlib.Path(args.output)
     if output.suffix.lower() != ".xlsx":
@@ -70,7 +69,7 @@ def _log(args) -> int:
         bar.set_description("counting customers")
         analysis = rx.analyse_log(log, period=args.period)
         counts = analysis.counts
-        ppy = PERIODS_PER_YEAR[args.period]
+        ppy = PERIODS_PER_YEAR.get(args.period)  # none for days: no yearly benchmark compares
         if (args.industry or args.benchmark is not None) and ppy is None:
             raise rx.RetentionInputError(rx.Problem(
                 "period", "daily retention cannot be compared with a yearly benchmark",

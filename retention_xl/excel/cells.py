@@ -49,7 +49,7 @@ import numpy as np
 
 from retention_xl.errors import Problem, RetentionInputError
 from retention_xl.typed_text import number_from_text  # noqa: F401  (re-exported for the functions)
-from retention_xl.validation import label_of
+from retention_xl.validation import is_blank, label_of
 
 #: Marks an argument without a default: a blank cell there is an error.
 REQUIRED = object()
@@ -127,7 +127,7 @@ def read_cells(value: Any, field: str, default: Any = REQUIRED) -> Cells:
 
 def read_choice(value: Any, default: str) -> Any:
     """A keyword cell such as mode ("points"): its default when blank; the core checks the rest."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if is_blank(value):
         return default
     return value
 
@@ -138,7 +138,7 @@ def _is_number(cell: Any) -> bool:
 
 def _read_one(cell: Any, field: str, default: Any) -> tuple[Any, Problem | None]:
     """(what the core gets, None) or (None, the problem of an error cell)."""
-    if cell is None or (isinstance(cell, str) and not cell.strip()):
+    if is_blank(cell):
         return (cell if default is REQUIRED else default), None
     if isinstance(cell, str):
         if cell.strip() in CELL_ERRORS:
