@@ -470,9 +470,34 @@ def finite_results(result: Any, inputs: Inputs, what: str):
     result = np.asarray(result)
     if np.all(np.isfinite(result)):
         return result
-    shaped = np.broadcast_to(result, inputs.shape)
+    raise RetentionInputError(finite_problems(result, inputs, what))
+
+
+def problem_rows(problems: Iterable[Problem], shape: tuple[int, ...]) -> np.ndarray:
+    """Where ``problems`` lie, as a mask of ``shape`` (a problem without a position covers all).
+
+    Lets one pass of checks skip the rows an earlier check already refused, so each
+    row gets one problem and every bad row is found in the same call.
+    """
+    bad = np.zeros(shape, dtype=bool)
+    for p in problems:
+        if p.position is None:
+            bad[...] = True
+        elif len(p.position) == len(shape):
+            bad[p.position] = True
+        else:  # a lower-dimensional argument: its row covers a whole broadcast slice
+            bad[(Ellipsis,) + p.position] = True
+    return bad
+
+
+def finite_problems(result: Any, inputs: Inputs, what: str, skip: Any = None) -> list[Problem]:
+    """The problems :func:`finite_results` would raise, without raising; rows in ``skip`` are left out."""
+    shaped = np.broadcast_to(np.asarray(result), inputs.shape)
+    infinite = ~np.isfinite(shaped)
+    if skip is not None:
+        infinite = infinite & ~skip
     problems = []
-    for position in _positions(~np.isfinite(shaped)):
+    for position in _positions(infinite):
         given = ", ".join(f"{label_of(name)} {show(np.broadcast_to(arg.values, inputs.shape)[position])}"
                           for name, arg in inputs.args.items())
         value = shaped[position]
@@ -481,7 +506,7 @@ def finite_results(result: Any, inputs: Inputs, what: str):
         hint = "check the inputs: no number a spreadsheet holds (up to 1.8e308) can show it"
         problems.append(Problem("input", clause, hint, "#NUM!") if inputs.scalar else
                         Problem("input", clause, hint, "#NUM!", position, inputs.label(position)))
-    raise RetentionInputError(problems)
+    return problems
 
 
 # --------------------------------------------------------------------------- the three counts
@@ -582,14 +607,7 @@ def _count_problems(inputs: Inputs, checks) -> list[Problem]:
     problems = list(all_problems(inputs, checks))
     # start == 0 gets its own message (#DIV/0!) instead of the generic range one
     problems = [_zero_start(p, args["start"]) if p.field == "start" else p for p in problems]
-    bad = np.zeros(inputs.shape, dtype=bool)
-    for p in problems:
-        if p.position is None:
-            bad[...] = True
-        elif len(p.position) == len(inputs.shape):
-            bad[p.position] = True
-        else:  # a lower-dimensional argument: its row covers a whole broadcast slice
-            bad[(Ellipsis,) + p.position] = True
+    bad = problem_rows(problems, inputs.shape)
     start_b, end_b, new_b = (np.broadcast_to(args[f].values, inputs.shape) for f in ("start", "end", "new"))
     with np.errstate(all="ignore"):
         kept_b = end_b - new_b

@@ -242,8 +242,8 @@ def evaluate(core: Callable[..., Any], /, **arguments: Any) -> Any:
         return _row_by_row(core, ranges, fixed, shape)
     try:
         result = core(**{name: cells.values for name, cells in ranges.items()}, **fixed)
-    except RetentionInputError:
-        return _row_by_row(core, ranges, fixed, shape)
+    except RetentionInputError as error:  # every bad row is in it: no second call on all rows
+        return _row_by_row(core, ranges, fixed, shape, error)
     result = np.broadcast_to(np.asarray(result, dtype=float), shape)
     return float(result[0, 0]) if shape == (1, 1) else result
 
@@ -276,12 +276,14 @@ def call_once(core: Callable[..., Any], /, **arguments: Any) -> Any:
         return message(error.problems[0])
 
 
-#: A bad row found by one core call is left out of the next; a few rounds always suffice.
-_ROUNDS = 4
+def _row_by_row(core, ranges: dict[str, Cells], fixed: dict, shape,
+                found: RetentionInputError | None = None) -> Any:
+    """Messages in the bad cells, numbers in the good ones.
 
-
-def _row_by_row(core, ranges: dict[str, Cells], fixed: dict, shape) -> Any:
-    """Messages in the bad cells, numbers in the good ones (one core call per round)."""
+    The core reports every bad row of a call in one pass, so the first call (all
+    rows but the error cells) finds them all and a second call computes the good
+    rows only. ``found`` is the error of a call on all rows already made.
+    """
     if shape is None:
         sizes = ", ".join(f"{label_of(cells.field)} {_size(cells.values.shape)}"
                           for cells in ranges.values() if not cells.scalar)
@@ -297,26 +299,32 @@ def _row_by_row(core, ranges: dict[str, Cells], fixed: dict, shape) -> Any:
                 out[position] = message(problem, _where(position, shape))
             bad |= hit
     columns = {name: np.broadcast_to(cells.values, shape) for name, cells in ranges.items()}
-    for _ in range(_ROUNDS):
+    # the error of the call on all rows, when its positions are cells of the whole shape
+    reuse = (found is not None and not bad.any()
+             and all(p.position is None or len(p.position) == len(shape) for p in found.problems))
+    for call in range(2):
         good = ~bad
         if not good.any():
             break
+        whole = reuse and call == 0
         try:
+            if whole:
+                raise found
             result = core(**{name: values[good] for name, values in columns.items()}, **fixed)
         except RetentionInputError as error:
             flat_good = np.flatnonzero(good)
             for problem in error.problems:
-                if problem.position is None:
+                if problem.position is None or call:  # (the second call: never, the core is one pass)
                     return message(problem)
-                position = np.unravel_index(flat_good[problem.position[0]], shape)
+                index = (np.ravel_multi_index(problem.position, shape) if whole
+                         else flat_good[problem.position[0]])
+                position = np.unravel_index(index, shape)
                 if not bad[position]:
                     bad[position] = True
                     out[position] = message(problem, _where(tuple(int(p) for p in position), shape))
             continue
         out[good] = np.asarray(result, dtype=float)
         break
-    else:  # pragma: no cover - every round removes at least one bad row
-        raise RuntimeError("retention_xl could not separate the bad rows")
     if shape == (1, 1):
         return out[0, 0]
     return out.tolist()
