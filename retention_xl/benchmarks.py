@@ -1,4 +1,4 @@
-"""Industry benchmarks and the two-straight-quarters alert (domain.md section 6).
+"""Industry benchmarks and the two-straight-quarters alert (docs/methodology.md section 6).
 
 The yearly retention by industry ships as package data
 (``retention_xl/data/industry_benchmarks.csv``) with its source, year and caveat;
@@ -103,6 +103,7 @@ def industry_benchmarks(table: Any = None) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> table = rx.industry_benchmarks()
     >>> float(table.set_index("industry").loc["Retail", "yearly_retention"])

@@ -1,4 +1,4 @@
-"""Retention counted exactly from a log of purchases (domain.md sections 5 and 7).
+"""Retention counted exactly from a log of purchases (docs/methodology.md sections 5 and 7; docs/purchase_logs.md).
 
 Give a list of purchases, one row each, with a customer id and a date (and an
 amount, optionally): a pandas DataFrame, a CSV file or a Parquet file. A
@@ -35,8 +35,8 @@ each date becomes a period number through a per-day lookup table; each
 removes duplicate purchases without a sort; then every count is a row-wise
 ``count_nonzero`` and the cohort matrix one ``bincount`` per period. When that
 table would be large compared with the log (daily periods over years), the
-pairs are sorted and deduplicated instead (``np.unique``), with the same
-results. Work is done in batches of a million rows, so the memory used beyond
+pairs are sorted in place and deduplicated instead (``_sorted_unique``, not
+``np.unique``, which sorts a copy), with the same results. Work is done in batches of a million rows, so the memory used beyond
 the loaded columns stays small.
 
 For a log too big for one machine, :func:`log_counts_sql` writes the one
@@ -676,6 +676,7 @@ def read_log(log: Any, customer: str = "customer_id", date: str = "date", amount
 
     Examples
     --------
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> log = pd.DataFrame({"customer_id": ["a", None, "b"],
     ...                     "date": ["2024-01-05", "2024-01-09", "someday"]})
@@ -1214,6 +1215,7 @@ def counts_from_log(log: Any, customer: str = "customer_id", date: str = "date",
     Ann buys in January and February, Bob in January and March (a gap), Cy in
     February only, twice:
 
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> log = pd.DataFrame({"customer_id": ["ann", "bob", "ann", "cy", "cy", "bob"],
     ...                     "date": pd.to_datetime(["2024-01-03", "2024-01-20", "2024-02-11",
@@ -1258,6 +1260,7 @@ def cohort_matrix(log: Any, customer: str = "customer_id", date: str = "date", p
 
     Examples
     --------
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> log = pd.DataFrame({"customer_id": ["ann", "bob", "ann", "cy", "cy", "bob"],
     ...                     "date": pd.to_datetime(["2024-01-03", "2024-01-20", "2024-02-11",
@@ -1352,6 +1355,7 @@ def purchase_metrics(log: Any, customer: str = "customer_id", date: str = "date"
     --------
     Customer 3 buys twice on 6 January (two rows, one occasion):
 
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> log = pd.DataFrame({"customer_id": [1, 1, 2, 3, 3, 3],
     ...                     "date": pd.to_datetime(["2024-01-03", "2024-02-01", "2024-01-05",
@@ -1473,6 +1477,7 @@ def revenue_retention(log: Any, customer: str = "customer_id", date: str = "date
     --------
     Ann spends 100 then 60, Bob 50 then 80, Cy joins with 30 in February:
 
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> log = pd.DataFrame({"customer_id": ["ann", "bob", "ann", "bob", "cy"],
     ...                     "date": ["2024-01-05", "2024-01-09", "2024-02-03", "2024-02-20", "2024-02-21"],

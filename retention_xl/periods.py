@@ -2,7 +2,7 @@
 
 From a table of periods with customers at start, at end and new customers (one
 row per month, quarter or year), :func:`period_table` gives in one call every
-per-period number of domain.md sections 1, 3 and 6, and :func:`churn_averages`
+per-period number of docs/methodology.md sections 1, 3 and 6, and :func:`churn_averages`
 the three average-churn methods. Everything is computed by the calculation core
 (:mod:`retention_xl.rates`), so a bad count is reported with its period label.
 """
@@ -196,6 +196,7 @@ def period_table(frame: Any, start: str = "start", end: str = "end", new: str = 
     --------
     Five quarters of a small telecom:
 
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> quarters = pd.DataFrame({"quarter": ["2023Q4", "2024Q1", "2024Q2", "2024Q3", "2024Q4"],
     ...                          "start": [100, 110, 112, 115, 117],
@@ -322,6 +323,7 @@ def churn_averages(frame: Any, start: str = "start", end: str = "end", new: str 
 
     Examples
     --------
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> months = pd.DataFrame({"start": [100, 1000], "end": [90, 700], "new": [0, 0]})
     >>> rx.churn_averages(months).round(4)

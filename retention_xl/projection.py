@@ -1,4 +1,4 @@
-"""The whole business over a horizon, at today's retention and at a better one (domain.md, Model B)."""
+"""The whole business over a horizon, at today's retention and at a better one (docs/methodology.md section 4, Model B)."""
 
 from __future__ import annotations
 
@@ -83,6 +83,9 @@ def project_profit(customers: Any, retention: Any, new_customers: Any, margin: A
                    acquisition_cost: Any = 0.0, fixed_cost: Any = 0.0,
                    discount_rate: Any = 0.0) -> ProjectionResult:
     """Project customers and profit period by period, now and with better retention.
+
+    Takes single numbers only (one business, one horizon), unlike the rate and
+    value functions, which broadcast: call it once per scenario.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""The one validation layer behind every face (domain.md section 2).
+"""The one validation layer behind every face (docs/methodology.md section 2).
 
 Inputs may be scalars, sequences, numpy arrays or pandas Series. Each argument is
 converted to a float array once, checked, and broadcast like numpy. Blanks
@@ -516,7 +516,7 @@ START_RANGE = Range(low=0.0, low_inclusive=False, valid="a count above 0")
 def checked_counts(start: Any, end: Any, new: Any) -> tuple[Inputs, np.ndarray]:
     """Validate customers at start, at end and new; return the inputs and the retention.
 
-    Rules (domain.md section 2): each count is a finite number, 0 or more; there
+    Rules (docs/methodology.md section 2): each count is a finite number, 0 or more; there
     are customers at start; new customers do not exceed customers at end; and no
     more customers are kept than there were at the start. The two last rules
     compare sums of counts, equal when they agree to 15 significant digits

@@ -1,4 +1,4 @@
-"""What one customer is worth, and what better retention does to that (domain.md, Model A)."""
+"""What one customer is worth, and what better retention does to that (docs/methodology.md section 4, Model A)."""
 
 from __future__ import annotations
 

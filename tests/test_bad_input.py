@@ -1,4 +1,4 @@
-"""Every data-error rule of domain.md section 2, each checked for the exact kind of message."""
+"""Every data-error rule of docs/methodology.md section 2, each checked for the exact kind of message."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Benchmarks (domain.md section 6): the shipped tables, user tables, and the alert rule."""
+"""Benchmarks (docs/methodology.md section 6): the shipped tables, user tables, and the alert rule."""
 
 from __future__ import annotations
 

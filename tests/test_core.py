@@ -1,4 +1,4 @@
-"""The calculation core: worked examples of domain.md, properties, shapes, light import."""
+"""The calculation core: worked examples of docs/methodology.md, properties, shapes, light import."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import retention_xl as rx
 
-# ----------------------------------------------------------------- worked examples (domain.md)
+# ----------------------------------------------------------------- worked examples (docs/methodology.md)
 
 
 def test_worked_examples_of_the_core_formula():

@@ -1,4 +1,4 @@
-"""period_table and churn_averages on worked series (domain.md sections 1, 3 and 6)."""
+"""period_table and churn_averages on worked series (docs/methodology.md sections 1, 3 and 6)."""
 
 from __future__ import annotations
 

@@ -148,7 +148,7 @@ class WhatIf(widgets.VBox):
         try:
             result = rx.project_profit(**args)
             # the improvement applied once (by project_profit); a percentage only when a
-            # customer is worth something today (docs/methodology.md)
+            # customer is worth something today (docs/methodology.md section 4)
             change = rx.value_change(args["margin"], args["retention"], result.retention_improved,
                                      discount_rate=args["discount_rate"],
                                      acquisition_cost=args["acquisition_cost"])

@@ -4,7 +4,7 @@ Every formula here restates, in the Excel 2010 function set, a formula of the
 core (:mod:`retention_xl.rates`, :mod:`retention_xl.value`,
 :mod:`retention_xl.projection`) or of :mod:`retention_xl.benchmarks`, step for
 step and in the same order of operations, so that LibreOffice and Excel give
-the same numbers as Python; ``tests/test_workbook_parity.py`` recalculates the
+the same numbers as Python; ``tests/test_workbook_libreoffice.py`` recalculates the
 template with LibreOffice and compares every computed cell with the core.
 The messages of the ``Check`` column are the core's own sentences
 (:class:`retention_xl.Problem` clauses) for the same data errors.
