@@ -14,8 +14,8 @@ from .errors import Problem, RetentionInputError
 #: command line parses ``--help`` before numpy and pandas load; ``rx.period_table``
 #: and ``from retention_xl import period_table`` work as before.
 _PUBLIC = {
-    "benchmark_alert": "benchmarks", "benchmark_for": "benchmarks",
-    "industry_benchmarks": "benchmarks", "subscription_churn_benchmarks": "benchmarks",
+    "benchmark_alert": "industry", "benchmark_for": "industry",
+    "industry_benchmarks": "industry", "subscription_churn_benchmarks": "industry",
     "RetentionCurve": "curve", "fit_retention_curve": "curve",
     "analyse_log": "logs", "cohort_counts": "logs", "cohort_matrix": "logs",
     "counts_from_log": "logs", "log_counts_sql": "logs", "purchase_metrics": "logs",
@@ -33,7 +33,7 @@ _PUBLIC = {
 def __getattr__(name: str):
     if name in _PUBLIC:
         value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
-    else:  # a submodule (rx.periods, rx.benchmarks): imported on first use as well
+    else:  # a submodule (rx.periods, rx.industry): imported on first use as well
         try:
             value = importlib.import_module(f".{name}", __name__)
         except ModuleNotFoundError as error:

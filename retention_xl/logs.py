@@ -833,7 +833,7 @@ def _period_of_days(days: np.ndarray, period: str) -> np.ndarray:
     return dates.astype("datetime64[Y]").astype(np.int64)
 
 
-def _batches(log: PurchaseLog):
+def purchase_batches(log: PurchaseLog):
     """(customer codes int64, day numbers int64[, amounts]) per batch of rows."""
     offset = log.customer_offset
     for batch in log.table.to_batches(max_chunksize=BATCH_ROWS):
@@ -991,7 +991,7 @@ def _dense_activity(log: PurchaseLog, cal: _Calendar, progress=None):
     customers, periods = log.customers, cal.count
     active = np.zeros(periods * customers, dtype=np.bool_)
     lookup = cal.lookup
-    for codes, days, _ in _batches(log):
+    for codes, days, _ in purchase_batches(log):
         keys = lookup[days - cal.day0].astype(np.int64)
         keys *= customers
         keys += codes
@@ -1069,7 +1069,7 @@ def _sparse_activity(log: PurchaseLog, cal: _Calendar, progress=None):
     keys = np.empty(log.rows, dtype=np.int64)
     lookup = cal.lookup
     done = 0
-    for codes, days, _ in _batches(log):
+    for codes, days, _ in purchase_batches(log):
         part = keys[done:done + len(codes)]
         np.multiply(lookup[days - cal.day0], customers, out=part, casting="unsafe")
         part += codes
@@ -1297,7 +1297,7 @@ def _occasion_keys(log: PurchaseLog, cal: _Calendar | None):
         width = max(log.orders, 1)
         order_column = log.table.column("order")
     done = 0
-    for codes, days, amount in _batches(log):
+    for codes, days, amount in purchase_batches(log):
         n = len(codes)
         part = keys[done:done + n]
         np.multiply(codes, width, out=part, casting="unsafe")
@@ -1499,7 +1499,7 @@ def revenue_retention(log: Any, customer: str = "customer_id", date: str = "date
     keys = np.empty(log.rows, np.int64)
     amounts = np.empty(log.rows)
     done = 0
-    for codes, days, amount_part in _batches(log):
+    for codes, days, amount_part in purchase_batches(log):
         n = len(codes)
         np.multiply(cal.lookup[days - cal.day0], log.customers, out=keys[done:done + n], casting="unsafe")
         keys[done:done + n] += codes

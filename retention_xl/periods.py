@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .benchmarks import (DEFAULT_TOLERANCE, TOLERANCE, _check_ppy, benchmark_comparison,
+from .industry import (DEFAULT_TOLERANCE, TOLERANCE, check_periods_per_year, benchmark_comparison,
                          benchmark_for)
 from .errors import Problem, RetentionInputError
 from .rates import AVERAGE_METHODS, average_churn, churn_rate, lost_customers, retention_rate
@@ -265,7 +265,7 @@ def retention_trend(retention: pd.Series, periods_per_year: float | None = None,
     if periods_per_year is None:
         periods_per_year = _ppy_of(periods)
     else:
-        periods_per_year = _check_ppy(periods_per_year)
+        periods_per_year = check_periods_per_year(periods_per_year)
     values = retention.to_numpy(dtype=float)
     laid, where = _aligned(pd.Series(values, index=index), periods)
     out["change_vs_previous"] = _shifted_change(laid, where, 1)

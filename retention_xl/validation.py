@@ -27,6 +27,14 @@ import pandas as pd
 
 from .errors import Problem, RetentionInputError
 
+#: The validation API the core modules share (not part of the package's public names);
+#: everything else here is internal to this module.
+__all__ = ["ANY_NUMBER", "COUNT", "EQUAL_TOLERANCE", "FRACTION", "LABELS", "MONEY", "POSITIVE",
+           "POSITIVE_COUNT", "RATE", "RETENTION_BELOW_ONE", "Bounds", "Inputs", "all_problems",
+           "checked_counts", "choice", "collect", "convert", "finite_problems", "finite_results",
+           "flag", "is_blank", "kept_customers", "label_of", "prepare", "problem_rows", "raise_if",
+           "show", "within_15_digits"]
+
 #: How each argument is named in messages.
 LABELS = {
     "start": "customers at start",
@@ -126,7 +134,7 @@ def kept_customers(start: Any, end: Any, new: Any) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Range:
+class Bounds:
     """The valid interval of one argument and how to say it."""
 
     low: float = -math.inf
@@ -152,18 +160,18 @@ class Range:
         return values > self.high if self.high_inclusive else values >= self.high
 
 
-COUNT = Range(low=0.0, valid="a count of 0 or more")
-POSITIVE_COUNT = Range(low=0.0, low_inclusive=False, valid="a count above 0")
-ANY_NUMBER = Range(valid="a finite number")
-MONEY = Range(low=0.0, valid="an amount of 0 or more")
-RATE = Range(low=0.0, valid="a rate of 0 or more", note="write 0.1 for 10%")
-FRACTION = Range(low=0.0, high=1.0, high_inclusive=True, valid="a fraction from 0 to 1",
+COUNT = Bounds(low=0.0, valid="a count of 0 or more")
+POSITIVE_COUNT = Bounds(low=0.0, low_inclusive=False, valid="a count above 0")
+ANY_NUMBER = Bounds(valid="a finite number")
+MONEY = Bounds(low=0.0, valid="an amount of 0 or more")
+RATE = Bounds(low=0.0, valid="a rate of 0 or more", note="write 0.1 for 10%")
+FRACTION = Bounds(low=0.0, high=1.0, high_inclusive=True, valid="a fraction from 0 to 1",
                  note="write 0.925 for 92.5%")
-RETENTION_BELOW_ONE = Range(
+RETENTION_BELOW_ONE = Bounds(
     low=0.0, high=1.0, high_inclusive=False,
     valid="a fraction from 0 up to but not including 1",
     note="write 0.925 for 92.5%; at 1 no customer ever leaves and the value is infinite")
-POSITIVE = Range(low=0.0, low_inclusive=False, valid="a number above 0")
+POSITIVE = Bounds(low=0.0, low_inclusive=False, valid="a number above 0")
 
 
 # --------------------------------------------------------------------------- conversion
@@ -308,7 +316,7 @@ def _label(index: pd.Index | None, position: tuple[int, ...]):
 
 
 # --------------------------------------------------------------------------- range checks
-def range_problems(arg: Converted, valid: Range) -> list[Problem]:
+def range_problems(arg: Converted, valid: Bounds) -> list[Problem]:
     """Every element of ``arg`` outside ``valid`` (conversion problems excluded)."""
     values = arg.values
     if values.size == 0:
@@ -345,7 +353,7 @@ def range_problems(arg: Converted, valid: Range) -> list[Problem]:
     return problems
 
 
-def _below_message(label: str, value: float, valid: Range) -> tuple[str, str, str]:
+def _below_message(label: str, value: float, valid: Bounds) -> tuple[str, str, str]:
     if valid.low == 0 and valid.low_inclusive:
         return f"{label} cannot be negative, got {show(value)}", valid.hint(f"enter {valid.valid}"), "#NUM!"
     return f"{label} must be {valid.valid}, got {show(value)}", valid.hint(), "#NUM!"
@@ -389,10 +397,10 @@ class Inputs:
         return _label(self.index, position)
 
 
-def prepare(checks: dict[str, tuple[Any, Range]], extra: Iterable[Problem] = ()) -> Inputs:
+def prepare(checks: dict[str, tuple[Any, Bounds]], extra: Iterable[Problem] = ()) -> Inputs:
     """Convert and range-check each argument, broadcast them, raise on any problem.
 
-    ``checks`` maps argument name to (value, valid range). Range checks are done
+    ``checks`` maps argument name to (value, valid range). Bounds checks are done
     per argument, in its own shape, before broadcasting.
     """
     inputs = collect(checks)
@@ -400,7 +408,7 @@ def prepare(checks: dict[str, tuple[Any, Range]], extra: Iterable[Problem] = ())
     return inputs
 
 
-def collect(checks: dict[str, tuple[Any, Range]]) -> Inputs:
+def collect(checks: dict[str, tuple[Any, Bounds]]) -> Inputs:
     """Convert and broadcast the arguments without raising range problems yet."""
     args = {name: convert(value, name) for name, (value, _) in checks.items()}
     index = None
@@ -429,7 +437,7 @@ def collect(checks: dict[str, tuple[Any, Range]]) -> Inputs:
     return Inputs(args, shape, index)
 
 
-def all_problems(inputs: Inputs, checks: dict[str, tuple[Any, Range]]) -> list[Problem]:
+def all_problems(inputs: Inputs, checks: dict[str, tuple[Any, Bounds]]) -> list[Problem]:
     problems: list[Problem] = []
     for name, (_, valid) in checks.items():
         arg = inputs.args[name]
@@ -510,7 +518,7 @@ def finite_problems(result: Any, inputs: Inputs, what: str, skip: Any = None) ->
 
 
 # --------------------------------------------------------------------------- the three counts
-START_RANGE = Range(low=0.0, low_inclusive=False, valid="a count above 0")
+START_RANGE = Bounds(low=0.0, low_inclusive=False, valid="a count above 0")
 
 
 def checked_counts(start: Any, end: Any, new: Any) -> tuple[Inputs, np.ndarray]:

@@ -135,7 +135,7 @@ def improved_retention(retention: Any, uplift: Any = 0.05, mode: str = "points")
     return inputs.wrap(improved, "retention")
 
 
-def _improved(inputs, mode: str) -> np.ndarray:
+def improved_rates(inputs, mode: str) -> np.ndarray:
     """Improved retention for validated inputs; raises where it leaves [0, 1)."""
     improved, problems = _improved_and_problems(inputs, mode)
     raise_if(problems)

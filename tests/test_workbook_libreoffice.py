@@ -17,7 +17,7 @@ import pytest
 from conftest import require_program
 
 import retention_xl as rx
-from retention_xl.benchmarks import benchmark_for
+from retention_xl.industry import benchmark_for
 from retention_xl.workbook import build_template
 from retention_xl.workbook.libreoffice import recalculate, to_pdf, to_png
 from retention_xl.workbook.template import FIRST_ROW

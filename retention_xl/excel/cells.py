@@ -186,7 +186,7 @@ def _size(shape: tuple[int, ...]) -> str:
     return f"{rows} row{'s' * (rows != 1)}" if columns == 1 else f"{rows} x {columns} cells"
 
 
-def _where(position: tuple[int, ...], shape: tuple[int, ...]) -> str:
+def cell_location(position: tuple[int, ...], shape: tuple[int, ...]) -> str:
     """Where a bad element sits inside the range, 1-based, as a person counts."""
     if len(shape) != 2 or shape == (1, 1):
         return ""
@@ -296,7 +296,7 @@ def _row_by_row(core, ranges: dict[str, Cells], fixed: dict, shape,
             own[problem.position] = True
             hit = np.broadcast_to(own, shape) & ~bad
             for position in zip(*np.nonzero(hit)):
-                out[position] = message(problem, _where(position, shape))
+                out[position] = message(problem, cell_location(position, shape))
             bad |= hit
     columns = {name: np.broadcast_to(cells.values, shape) for name, cells in ranges.items()}
     # the error of the call on all rows, when its positions are cells of the whole shape
@@ -321,7 +321,7 @@ def _row_by_row(core, ranges: dict[str, Cells], fixed: dict, shape,
                 position = np.unravel_index(index, shape)
                 if not bad[position]:
                     bad[position] = True
-                    out[position] = message(problem, _where(tuple(int(p) for p in position), shape))
+                    out[position] = message(problem, cell_location(tuple(int(p) for p in position), shape))
             continue
         out[good] = np.asarray(result, dtype=float)
         break

@@ -18,11 +18,12 @@ from xlwings import arg, func
 import numpy as np
 
 import retention_xl as rx
+from retention_xl.industry import quarter_window
 from retention_xl.validation import is_blank
 from retention_xl.excel import CATEGORY
 from retention_xl.excel.cells import (CELL_ERRORS, call_once, evaluate, message, number_from_text,
                                       read_cells, read_choice)
-from retention_xl.excel.cells import _where
+from retention_xl.excel.cells import cell_location
 
 # A range argument: always a list of rows (a single cell is [[x]]), error cells as "#N/A" text.
 RANGE = {"ndim": 2, "err_to_str": True}
@@ -299,7 +300,7 @@ def _period_rows(values, columns, options):
     header = [PERIOD_TABLE_HEADER[c] for c in table.columns]
     cells = dict(zip(table.index, _table_cells(table)))
     ppy = options.get("periods_per_year")
-    window = rx.benchmarks.quarter_window(ppy) if ppy else 1
+    window = quarter_window(ppy) if ppy else 1
     bad_rows = sorted(messages)
     out = [header]
     for i in range(rows):
@@ -453,7 +454,7 @@ def _fitted_curve(active):
     shape = cells.values.shape
     if cells.problems:
         problem = cells.problems[0]
-        return message(problem, _where(problem.position, shape) if problem.position else "")
+        return message(problem, cell_location(problem.position, shape) if problem.position else "")
     values = cells.values
     if len(shape) == 2 and 1 in shape:
         flat = list(values.ravel())
@@ -471,7 +472,7 @@ def _fitted_curve(active):
         position = problem.position
         if len(position) == 1:  # one group: back to the cell of the column or the row
             position = (position[0], 0) if shape[0] != 1 else (0, position[0])
-        return message(problem, _where(position, shape))
+        return message(problem, cell_location(position, shape))
 
 
 def _plain_number(cell):

@@ -11,7 +11,7 @@ import retention_xl as rx
 from .. import formatting as fmt
 from ..plots import figure_png, retention_curve_figure
 from ..typed_text import number_from_text
-from ._controls import CSS, LinkedNumber, _capital, card, message, text_of
+from ._controls import CSS, LinkedNumber, capitalised, card, message, text_of
 
 __all__ = ["GroupForecast", "read_counts"]
 
@@ -163,7 +163,7 @@ class GroupForecast(widgets.VBox):
 
     def _show_problem(self, error) -> None:
         # the clauses name the period; a row number would mean nothing in a box of typed counts
-        sentences = " ".join(_capital(p.sentence(location="")) + "." for p in error.problems)
+        sentences = " ".join(capitalised(p.sentence(location="")) + "." for p in error.problems)
         self.message.value = message(sentences)
         for part in (self.cards, self.summary, self.image):
             part.layout.display = "none"

@@ -12,6 +12,7 @@ import pandas as pd
 import retention_xl as rx
 
 from .. import formatting as fmt
+from ..industry import DEFAULT_TOLERANCE
 from ..periods import PERIODS_PER_YEAR as _CORE_PPY
 from ..plots import figure_png, retention_trend_figure
 from ._controls import CSS, LABEL_WIDTH, message, text_of
@@ -93,7 +94,7 @@ class FromData(widgets.VBox):
                                          value=industry, description="Your industry",
                                          style=style, layout=widgets.Layout(width="520px"))
         self.tolerance = widgets.BoundedFloatText(
-            value=rx.benchmarks.DEFAULT_TOLERANCE * 100, min=0, max=100, step=1,
+            value=DEFAULT_TOLERANCE * 100, min=0, max=100, step=1,
             description="Too far below = more than (points)", style=style,
             layout=widgets.Layout(width="390px"))
         self.source = widgets.HTML()

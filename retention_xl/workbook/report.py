@@ -64,7 +64,7 @@ class ReportSettings:
 def report_settings(file: PeriodFile, *, periods_per_year: float | None = None, industry: str | None = None,
                     tolerance: float | None = None) -> ReportSettings:
     """The file's settings, with what the user gave instead (``None`` keeps the file's)."""
-    from ..benchmarks import DEFAULT_TOLERANCE, benchmark_for
+    from ..industry import DEFAULT_TOLERANCE, benchmark_for
 
     sources = dict(file.sources)
     ppy = file.periods_per_year
