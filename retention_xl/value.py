@@ -292,18 +292,16 @@ class ValueChange:
     uplift : float or None
         ``value_improved / value_now - 1`` (as :func:`profit_uplift`); None when
         the value now is not above 0, where a percentage means nothing.
+    difference : float
+        ``value_improved - value_now``: what the better retention adds (currency).
     """
 
     retention_now: float
     retention_improved: float
+    uplift: float | None
     value_now: float
     value_improved: float
-    uplift: float | None
-
-    @property
-    def difference(self) -> float:
-        """What the better retention adds to one customer's value (currency)."""
-        return self.value_improved - self.value_now
+    difference: float
 
 
 def value_change(margin: Any, retention: Any, retention_improved: Any, discount_rate: Any = 0.0,
@@ -355,5 +353,5 @@ def value_change(margin: Any, retention: Any, retention_improved: Any, discount_
                                   "the value of a customer with the improved retention"))
     with np.errstate(all="ignore"):
         uplift = float(better / now - 1.0) if now > 0 else None
-    return ValueChange(float(inputs["retention"]), float(inputs["retention_improved"]), now, better,
-                       uplift)
+    return ValueChange(float(inputs["retention"]), float(inputs["retention_improved"]), uplift,
+                       now, better, better - now)
