@@ -2,20 +2,51 @@
 
 One calculation core (this package's top level) behind every face: Excel
 functions (:mod:`retention_xl.excel`), template workbooks, Jupyter widgets and
-the ``retention-xl`` command line. Importing it loads only numpy and pandas.
+the ``retention-xl`` command line. Importing it loads only numpy and pandas
+(and those on first use of a function).
 """
 
-from .benchmarks import (benchmark_alert, benchmark_for, industry_benchmarks,
-                         subscription_churn_benchmarks)
-from .curve import RetentionCurve, fit_retention_curve
+import importlib
+
 from .errors import Problem, RetentionInputError
-from .logs import (analyse_log, cohort_counts, cohort_matrix, counts_from_log, log_counts_sql,
-                   purchase_metrics, read_log, revenue_retention)
-from .periods import churn_averages, period_table
-from .projection import ProjectionResult, project_profit
-from .rates import (average_churn, churn_rate, convert_churn, convert_retention,
-                    customer_lifetime, lost_customers, retention_rate)
-from .value import customer_value, improved_retention, profit_uplift
+
+#: Where each public name lives. They load on first use (PEP 562), so that the
+#: command line parses ``--help`` before numpy and pandas load; ``rx.period_table``
+#: and ``from retention_xl import period_table`` work as before.
+_PUBLIC = {
+    "benchmark_alert": "industry", "benchmark_for": "industry",
+    "industry_benchmarks": "industry", "subscription_churn_benchmarks": "industry",
+    "RetentionCurve": "curve", "fit_retention_curve": "curve",
+    "analyse_log": "logs", "cohort_counts": "logs", "cohort_matrix": "logs",
+    "counts_from_log": "logs", "log_counts_sql": "logs", "purchase_metrics": "logs",
+    "read_log": "logs", "revenue_retention": "logs",
+    "churn_averages": "periods", "period_table": "periods",
+    "ProjectionResult": "projection", "project_profit": "projection",
+    "average_churn": "rates", "churn_rate": "rates", "convert_churn": "rates",
+    "convert_retention": "rates", "customer_lifetime": "rates", "lost_customers": "rates",
+    "retention_rate": "rates",
+    "ValueChange": "value", "customer_value": "value", "improved_retention": "value",
+    "profit_uplift": "value", "value_change": "value",
+}
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+    else:  # a submodule (rx.periods, rx.industry): imported on first use as well
+        try:
+            value = importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as error:
+            if error.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
 
 __version__ = "0.1.0"
 
@@ -32,6 +63,8 @@ __all__ = [
     "customer_value",
     "improved_retention",
     "profit_uplift",
+    "value_change",
+    "ValueChange",
     "project_profit",
     "ProjectionResult",
     "period_table",

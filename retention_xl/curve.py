@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, RetentionInputError
-from .validation import (ANY_NUMBER, COUNT, MONEY, RATE, Range, collect, all_problems, convert,
+from .validation import (ANY_NUMBER, COUNT, MONEY, RATE, Bounds, collect, all_problems, convert,
                          raise_if, show)
 
 __all__ = ["RetentionCurve", "fit_retention_curve"]
@@ -34,12 +34,12 @@ LABEL = "active customers"
 #: thousands of periods.
 PARAMETER_BOUNDS = (1e-4, 1e7)
 
-PERIOD_OF_TENURE = Range(low=1.0, valid="a period of 1 or more",
+PERIOD_OF_TENURE = Bounds(low=1.0, valid="a period of 1 or more",
                          note="retention is defined for periods 1, 2, 3, ...")
 #: Up to this alpha + beta scipy's hyp2f1 agrees with the series to 1e-12 (tests/test_curve.py).
 _HYP2F1_UP_TO = 1e4
 
-HORIZON = Range(low=1.0, valid="a whole number of periods, 1 or more",
+HORIZON = Bounds(low=1.0, valid="a whole number of periods, 1 or more",
                 note="leave it out (None) for the whole life of the customer")
 
 

@@ -55,6 +55,17 @@ def count(number: float, decimals: int = 0) -> str:
     return f"{number:,.{decimals}f}"
 
 
+def count_as_given(number: float) -> str:
+    """A count with decimals only when it has some: 8.0 -> '8', 2.5 -> '2.5' (customers may be averages).
+
+    >>> count_as_given(8.0), count_as_given(1092.5), count_as_given(1500)
+    ('8', '1,092.5', '1,500')
+    """
+    if number is None or not math.isfinite(number):
+        return "n/a"
+    return count(number, 0 if float(number).is_integer() else 1)
+
+
 def points(fraction: float, decimals: int = 1) -> str:
     """A change of rates in percentage points: 0.05 -> '+5.0 points'.
 

@@ -25,12 +25,12 @@ def still_customer_counts(log, cal) -> pd.DataFrame:
     ``log`` is a :class:`retention_xl.logs.PurchaseLog`, ``cal`` its calendar (one
     pass over the rows: first and last period of each customer).
     """
-    from .logs import _batches
+    from .logs import purchase_batches
 
     customers, periods = log.customers, cal.count
     first = np.full(customers, periods, dtype=np.int64)
     last = np.full(customers, -1, dtype=np.int64)
-    for codes, days, _ in _batches(log):
+    for codes, days, _ in purchase_batches(log):
         period_of = cal.lookup[days - cal.day0].astype(np.int64)
         np.minimum.at(first, codes, period_of)
         np.maximum.at(last, codes, period_of)

@@ -1,4 +1,4 @@
-"""Retention counted exactly from a log of purchases (domain.md sections 5 and 7).
+"""Retention counted exactly from a log of purchases (docs/methodology.md sections 5 and 7; docs/purchase_logs.md).
 
 Give a list of purchases, one row each, with a customer id and a date (and an
 amount, optionally): a pandas DataFrame, a CSV file or a Parquet file. A
@@ -35,8 +35,8 @@ each date becomes a period number through a per-day lookup table; each
 removes duplicate purchases without a sort; then every count is a row-wise
 ``count_nonzero`` and the cohort matrix one ``bincount`` per period. When that
 table would be large compared with the log (daily periods over years), the
-pairs are sorted and deduplicated instead (``np.unique``), with the same
-results. Work is done in batches of a million rows, so the memory used beyond
+pairs are sorted in place and deduplicated instead (``_sorted_unique``, not
+``np.unique``, which sorts a copy), with the same results. Work is done in batches of a million rows, so the memory used beyond
 the loaded columns stays small.
 
 For a log too big for one machine, :func:`log_counts_sql` writes the one
@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, RetentionInputError
+from .periods import PERIODS_PER_YEAR
 from .rates import churn_rate, retention_rate
 from .validation import choice
 
@@ -675,6 +676,7 @@ def read_log(log: Any, customer: str = "customer_id", date: str = "date", amount
 
     Examples
     --------
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> log = pd.DataFrame({"customer_id": ["a", None, "b"],
     ...                     "date": ["2024-01-05", "2024-01-09", "someday"]})
@@ -831,7 +833,7 @@ def _period_of_days(days: np.ndarray, period: str) -> np.ndarray:
     return dates.astype("datetime64[Y]").astype(np.int64)
 
 
-def _batches(log: PurchaseLog):
+def purchase_batches(log: PurchaseLog):
     """(customer codes int64, day numbers int64[, amounts]) per batch of rows."""
     offset = log.customer_offset
     for batch in log.table.to_batches(max_chunksize=BATCH_ROWS):
@@ -866,7 +868,7 @@ class _Calendar:
 
 
 #: Periods in a year, for the year-long windows of :attr:`LogAnalysis.year_over_year`.
-PERIODS_IN_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4, "year": 1}
+PERIODS_IN_YEAR = {"day": 365, **PERIODS_PER_YEAR}
 #: Limits that keep the work bounded whatever the span of a log: periods from the first
 #: purchase to the last, and cells of the cohort table (cohorts x periods; 8 bytes each).
 MAX_PERIODS = 100_000
@@ -989,7 +991,7 @@ def _dense_activity(log: PurchaseLog, cal: _Calendar, progress=None):
     customers, periods = log.customers, cal.count
     active = np.zeros(periods * customers, dtype=np.bool_)
     lookup = cal.lookup
-    for codes, days, _ in _batches(log):
+    for codes, days, _ in purchase_batches(log):
         keys = lookup[days - cal.day0].astype(np.int64)
         keys *= customers
         keys += codes
@@ -1067,7 +1069,7 @@ def _sparse_activity(log: PurchaseLog, cal: _Calendar, progress=None):
     keys = np.empty(log.rows, dtype=np.int64)
     lookup = cal.lookup
     done = 0
-    for codes, days, _ in _batches(log):
+    for codes, days, _ in purchase_batches(log):
         part = keys[done:done + len(codes)]
         np.multiply(lookup[days - cal.day0], customers, out=part, casting="unsafe")
         part += codes
@@ -1213,6 +1215,7 @@ def counts_from_log(log: Any, customer: str = "customer_id", date: str = "date",
     Ann buys in January and February, Bob in January and March (a gap), Cy in
     February only, twice:
 
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> log = pd.DataFrame({"customer_id": ["ann", "bob", "ann", "cy", "cy", "bob"],
     ...                     "date": pd.to_datetime(["2024-01-03", "2024-01-20", "2024-02-11",
@@ -1257,6 +1260,7 @@ def cohort_matrix(log: Any, customer: str = "customer_id", date: str = "date", p
 
     Examples
     --------
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> log = pd.DataFrame({"customer_id": ["ann", "bob", "ann", "cy", "cy", "bob"],
     ...                     "date": pd.to_datetime(["2024-01-03", "2024-01-20", "2024-02-11",
@@ -1293,7 +1297,7 @@ def _occasion_keys(log: PurchaseLog, cal: _Calendar | None):
         width = max(log.orders, 1)
         order_column = log.table.column("order")
     done = 0
-    for codes, days, amount in _batches(log):
+    for codes, days, amount in purchase_batches(log):
         n = len(codes)
         part = keys[done:done + n]
         np.multiply(codes, width, out=part, casting="unsafe")
@@ -1351,6 +1355,7 @@ def purchase_metrics(log: Any, customer: str = "customer_id", date: str = "date"
     --------
     Customer 3 buys twice on 6 January (two rows, one occasion):
 
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> log = pd.DataFrame({"customer_id": [1, 1, 2, 3, 3, 3],
     ...                     "date": pd.to_datetime(["2024-01-03", "2024-02-01", "2024-01-05",
@@ -1472,6 +1477,7 @@ def revenue_retention(log: Any, customer: str = "customer_id", date: str = "date
     --------
     Ann spends 100 then 60, Bob 50 then 80, Cy joins with 30 in February:
 
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> log = pd.DataFrame({"customer_id": ["ann", "bob", "ann", "bob", "cy"],
     ...                     "date": ["2024-01-05", "2024-01-09", "2024-02-03", "2024-02-20", "2024-02-21"],
@@ -1493,7 +1499,7 @@ def revenue_retention(log: Any, customer: str = "customer_id", date: str = "date
     keys = np.empty(log.rows, np.int64)
     amounts = np.empty(log.rows)
     done = 0
-    for codes, days, amount_part in _batches(log):
+    for codes, days, amount_part in purchase_batches(log):
         n = len(codes)
         np.multiply(cal.lookup[days - cal.day0], log.customers, out=keys[done:done + n], casting="unsafe")
         keys[done:done + n] += codes

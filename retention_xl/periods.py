@@ -2,7 +2,7 @@
 
 From a table of periods with customers at start, at end and new customers (one
 row per month, quarter or year), :func:`period_table` gives in one call every
-per-period number of domain.md sections 1, 3 and 6, and :func:`churn_averages`
+per-period number of docs/methodology.md sections 1, 3 and 6, and :func:`churn_averages`
 the three average-churn methods. Everything is computed by the calculation core
 (:mod:`retention_xl.rates`), so a bad count is reported with its period label.
 """
@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .benchmarks import (DEFAULT_TOLERANCE, TOLERANCE, _check_ppy, benchmark_comparison,
+from .industry import (DEFAULT_TOLERANCE, TOLERANCE, check_periods_per_year, benchmark_comparison,
                          benchmark_for)
 from .errors import Problem, RetentionInputError
 from .rates import AVERAGE_METHODS, average_churn, churn_rate, lost_customers, retention_rate
 from .validation import FRACTION, prepare
 
-__all__ = ["period_table", "churn_averages", "retention_trend", "PERIOD_TABLE_COLUMNS"]
+__all__ = ["period_table", "churn_averages", "retention_trend", "PERIOD_TABLE_COLUMNS", "PERIODS_PER_YEAR"]
 
 #: Columns of :func:`period_table` without a benchmark; with one, BENCHMARK_TABLE_COLUMNS follow.
 PERIOD_TABLE_COLUMNS = ("start", "end", "new", "lost", "retention", "churn", "change_vs_previous",
@@ -31,7 +31,11 @@ BENCHMARK_TABLE_COLUMNS = ("benchmark", "compared_retention", "gap_to_benchmark"
                            "below_benchmark", "alert")
 
 #: Period frequencies whose number of periods per year is unambiguous.
-_PPY_BY_FREQ = {"Y": 1, "A": 1, "Q": 4, "M": 12}
+#: Periods in a year for the calendars a yearly benchmark compares with: the one table
+#: every face reads (the log command, the app's dropdown, the labels of a file).
+PERIODS_PER_YEAR = {"week": 52, "month": 12, "quarter": 4, "year": 1}
+_PPY_BY_FREQ = {"Y": PERIODS_PER_YEAR["year"], "A": PERIODS_PER_YEAR["year"],
+                "Q": PERIODS_PER_YEAR["quarter"], "M": PERIODS_PER_YEAR["month"]}
 
 
 def _read_frame(frame: Any) -> pd.DataFrame:
@@ -192,6 +196,7 @@ def period_table(frame: Any, start: str = "start", end: str = "end", new: str = 
     --------
     Five quarters of a small telecom:
 
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> quarters = pd.DataFrame({"quarter": ["2023Q4", "2024Q1", "2024Q2", "2024Q3", "2024Q4"],
     ...                          "start": [100, 110, 112, 115, 117],
@@ -260,7 +265,7 @@ def retention_trend(retention: pd.Series, periods_per_year: float | None = None,
     if periods_per_year is None:
         periods_per_year = _ppy_of(periods)
     else:
-        periods_per_year = _check_ppy(periods_per_year)
+        periods_per_year = check_periods_per_year(periods_per_year)
     values = retention.to_numpy(dtype=float)
     laid, where = _aligned(pd.Series(values, index=index), periods)
     out["change_vs_previous"] = _shifted_change(laid, where, 1)
@@ -318,6 +323,7 @@ def churn_averages(frame: Any, start: str = "start", end: str = "end", new: str 
 
     Examples
     --------
+    >>> import pandas as pd
     >>> import retention_xl as rx
     >>> months = pd.DataFrame({"start": [100, 1000], "end": [90, 700], "new": [0, 0]})
     >>> rx.churn_averages(months).round(4)

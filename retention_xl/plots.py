@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from . import formatting as fmt
+from .rates import lost_customers
 
 __all__ = [
     "COLORS",
@@ -252,11 +253,12 @@ class SplitChart:
         the other, so labels never overlap, never sit on another bar and never
         vanish into a bar too thin to hold them.
         """
-        kept = end - new
-        lost = start - kept
+        # the core's count (15-digit equality), not a subtraction of our own
+        lost = float(lost_customers(start, end, new))
+        kept = start - lost
         widths = [kept, lost, kept, new]
         lefts = [0.0, kept, 0.0, kept]
-        labels = [f"{fmt.count(w, _count_decimals(w))} {kind}"
+        labels = [f"{fmt.count_as_given(w)} {kind}"
                   for w, kind in zip(widths, self._kinds)]
         shown = [w > 0 or kind != "lost" for w, kind in zip(widths, self._kinds)]
         total = max(start, end, 1e-9)
@@ -310,10 +312,6 @@ class SplitChart:
     def png(self) -> bytes:
         """The chart as PNG bytes (only the bars redrawn when the axis did not change)."""
         return self._frames.png(self.ax.get_xlim())
-
-
-def _count_decimals(number: float) -> int:
-    return 0 if float(number).is_integer() else 1
 
 
 class ProjectionChart:

@@ -1,4 +1,4 @@
-"""The whole business over a horizon, at today's retention and at a better one (domain.md, Model B)."""
+"""The whole business over a horizon, at today's retention and at a better one (docs/methodology.md section 4, Model B)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, RetentionInputError
-from .validation import (ANY_NUMBER, COUNT, MONEY, RATE, RETENTION_BELOW_ONE, Range, choice,
+from .validation import (ANY_NUMBER, COUNT, MONEY, RATE, RETENTION_BELOW_ONE, Bounds, choice,
                          finite_results, prepare, show)
-from .value import UPLIFT_MODES, _improved
+from .value import UPLIFT_MODES, improved_rates
 
 __all__ = ["project_profit", "ProjectionResult", "MAX_PERIODS"]
 
 #: Longest horizon accepted: 100 years of months.
 MAX_PERIODS = 1200
-_PERIODS = Range(low=1.0, high=float(MAX_PERIODS), high_inclusive=True,
+_PERIODS = Bounds(low=1.0, high=float(MAX_PERIODS), high_inclusive=True,
                  valid=f"a whole number of periods from 1 to {MAX_PERIODS}")
 
 
@@ -83,6 +83,9 @@ def project_profit(customers: Any, retention: Any, new_customers: Any, margin: A
                    acquisition_cost: Any = 0.0, fixed_cost: Any = 0.0,
                    discount_rate: Any = 0.0) -> ProjectionResult:
     """Project customers and profit period by period, now and with better retention.
+
+    Takes single numbers only (one business, one horizon), unlike the rate and
+    value functions, which broadcast: call it once per scenario.
 
     Parameters
     ----------
@@ -167,7 +170,7 @@ def project_profit(customers: Any, retention: Any, new_customers: Any, margin: A
             f"enter a whole number of periods from 1 to {MAX_PERIODS}", "#NUM!"))
     horizon = int(horizon)
     base = float(inputs["retention"])
-    better = float(_improved(inputs, mode))
+    better = float(improved_rates(inputs, mode))
     c0, n, m = float(inputs["customers"]), float(inputs["new_customers"]), float(inputs["margin"])
     cac, fixed, d = (float(inputs[f]) for f in ("acquisition_cost", "fixed_cost", "discount_rate"))
 

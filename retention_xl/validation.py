@@ -1,4 +1,4 @@
-"""The one validation layer behind every face (domain.md section 2).
+"""The one validation layer behind every face (docs/methodology.md section 2).
 
 Inputs may be scalars, sequences, numpy arrays or pandas Series. Each argument is
 converted to a float array once, checked, and broadcast like numpy. Blanks
@@ -26,6 +26,14 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, RetentionInputError
+
+#: The validation API the core modules share (not part of the package's public names);
+#: everything else here is internal to this module.
+__all__ = ["ANY_NUMBER", "COUNT", "EQUAL_TOLERANCE", "FRACTION", "LABELS", "MONEY", "POSITIVE",
+           "POSITIVE_COUNT", "RATE", "RETENTION_BELOW_ONE", "Bounds", "Inputs", "all_problems",
+           "checked_counts", "choice", "collect", "convert", "finite_problems", "finite_results",
+           "flag", "is_blank", "kept_customers", "label_of", "prepare", "problem_rows", "raise_if",
+           "show", "within_15_digits"]
 
 #: How each argument is named in messages.
 LABELS = {
@@ -126,7 +134,7 @@ def kept_customers(start: Any, end: Any, new: Any) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Range:
+class Bounds:
     """The valid interval of one argument and how to say it."""
 
     low: float = -math.inf
@@ -152,18 +160,18 @@ class Range:
         return values > self.high if self.high_inclusive else values >= self.high
 
 
-COUNT = Range(low=0.0, valid="a count of 0 or more")
-POSITIVE_COUNT = Range(low=0.0, low_inclusive=False, valid="a count above 0")
-ANY_NUMBER = Range(valid="a finite number")
-MONEY = Range(low=0.0, valid="an amount of 0 or more")
-RATE = Range(low=0.0, valid="a rate of 0 or more", note="write 0.1 for 10%")
-FRACTION = Range(low=0.0, high=1.0, high_inclusive=True, valid="a fraction from 0 to 1",
+COUNT = Bounds(low=0.0, valid="a count of 0 or more")
+POSITIVE_COUNT = Bounds(low=0.0, low_inclusive=False, valid="a count above 0")
+ANY_NUMBER = Bounds(valid="a finite number")
+MONEY = Bounds(low=0.0, valid="an amount of 0 or more")
+RATE = Bounds(low=0.0, valid="a rate of 0 or more", note="write 0.1 for 10%")
+FRACTION = Bounds(low=0.0, high=1.0, high_inclusive=True, valid="a fraction from 0 to 1",
                  note="write 0.925 for 92.5%")
-RETENTION_BELOW_ONE = Range(
+RETENTION_BELOW_ONE = Bounds(
     low=0.0, high=1.0, high_inclusive=False,
     valid="a fraction from 0 up to but not including 1",
     note="write 0.925 for 92.5%; at 1 no customer ever leaves and the value is infinite")
-POSITIVE = Range(low=0.0, low_inclusive=False, valid="a number above 0")
+POSITIVE = Bounds(low=0.0, low_inclusive=False, valid="a number above 0")
 
 
 # --------------------------------------------------------------------------- conversion
@@ -182,7 +190,12 @@ class Converted:
         return not self.problems
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """Whether a cell or value is empty: None, blank text, NaN, pd.NA or NaT (the one test, every face).
+
+    >>> is_blank(None), is_blank("  "), is_blank(float("nan")), is_blank(0), is_blank("0")
+    (True, True, True, False, False)
+    """
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, Decimal):
@@ -197,7 +210,7 @@ def _blank(value: Any) -> bool:
 def _element(value: Any, field: str) -> tuple[float, tuple[str, str, str] | None]:
     """Convert one element; returns (number, None) or (nan, (clause, hint, excel_error))."""
     label = label_of(field)
-    if _blank(value):
+    if is_blank(value):
         return math.nan, (f"{label} is blank",
                           "enter a number (a blank is never read as 0)", "#VALUE!")
     if isinstance(value, (bool, np.bool_)):
@@ -303,7 +316,7 @@ def _label(index: pd.Index | None, position: tuple[int, ...]):
 
 
 # --------------------------------------------------------------------------- range checks
-def range_problems(arg: Converted, valid: Range) -> list[Problem]:
+def range_problems(arg: Converted, valid: Bounds) -> list[Problem]:
     """Every element of ``arg`` outside ``valid`` (conversion problems excluded)."""
     values = arg.values
     if values.size == 0:
@@ -340,7 +353,7 @@ def range_problems(arg: Converted, valid: Range) -> list[Problem]:
     return problems
 
 
-def _below_message(label: str, value: float, valid: Range) -> tuple[str, str, str]:
+def _below_message(label: str, value: float, valid: Bounds) -> tuple[str, str, str]:
     if valid.low == 0 and valid.low_inclusive:
         return f"{label} cannot be negative, got {show(value)}", valid.hint(f"enter {valid.valid}"), "#NUM!"
     return f"{label} must be {valid.valid}, got {show(value)}", valid.hint(), "#NUM!"
@@ -384,10 +397,10 @@ class Inputs:
         return _label(self.index, position)
 
 
-def prepare(checks: dict[str, tuple[Any, Range]], extra: Iterable[Problem] = ()) -> Inputs:
+def prepare(checks: dict[str, tuple[Any, Bounds]], extra: Iterable[Problem] = ()) -> Inputs:
     """Convert and range-check each argument, broadcast them, raise on any problem.
 
-    ``checks`` maps argument name to (value, valid range). Range checks are done
+    ``checks`` maps argument name to (value, valid range). Bounds checks are done
     per argument, in its own shape, before broadcasting.
     """
     inputs = collect(checks)
@@ -395,7 +408,7 @@ def prepare(checks: dict[str, tuple[Any, Range]], extra: Iterable[Problem] = ())
     return inputs
 
 
-def collect(checks: dict[str, tuple[Any, Range]]) -> Inputs:
+def collect(checks: dict[str, tuple[Any, Bounds]]) -> Inputs:
     """Convert and broadcast the arguments without raising range problems yet."""
     args = {name: convert(value, name) for name, (value, _) in checks.items()}
     index = None
@@ -424,7 +437,7 @@ def collect(checks: dict[str, tuple[Any, Range]]) -> Inputs:
     return Inputs(args, shape, index)
 
 
-def all_problems(inputs: Inputs, checks: dict[str, tuple[Any, Range]]) -> list[Problem]:
+def all_problems(inputs: Inputs, checks: dict[str, tuple[Any, Bounds]]) -> list[Problem]:
     problems: list[Problem] = []
     for name, (_, valid) in checks.items():
         arg = inputs.args[name]
@@ -465,9 +478,34 @@ def finite_results(result: Any, inputs: Inputs, what: str):
     result = np.asarray(result)
     if np.all(np.isfinite(result)):
         return result
-    shaped = np.broadcast_to(result, inputs.shape)
+    raise RetentionInputError(finite_problems(result, inputs, what))
+
+
+def problem_rows(problems: Iterable[Problem], shape: tuple[int, ...]) -> np.ndarray:
+    """Where ``problems`` lie, as a mask of ``shape`` (a problem without a position covers all).
+
+    Lets one pass of checks skip the rows an earlier check already refused, so each
+    row gets one problem and every bad row is found in the same call.
+    """
+    bad = np.zeros(shape, dtype=bool)
+    for p in problems:
+        if p.position is None:
+            bad[...] = True
+        elif len(p.position) == len(shape):
+            bad[p.position] = True
+        else:  # a lower-dimensional argument: its row covers a whole broadcast slice
+            bad[(Ellipsis,) + p.position] = True
+    return bad
+
+
+def finite_problems(result: Any, inputs: Inputs, what: str, skip: Any = None) -> list[Problem]:
+    """The problems :func:`finite_results` would raise, without raising; rows in ``skip`` are left out."""
+    shaped = np.broadcast_to(np.asarray(result), inputs.shape)
+    infinite = ~np.isfinite(shaped)
+    if skip is not None:
+        infinite = infinite & ~skip
     problems = []
-    for position in _positions(~np.isfinite(shaped)):
+    for position in _positions(infinite):
         given = ", ".join(f"{label_of(name)} {show(np.broadcast_to(arg.values, inputs.shape)[position])}"
                           for name, arg in inputs.args.items())
         value = shaped[position]
@@ -476,17 +514,17 @@ def finite_results(result: Any, inputs: Inputs, what: str):
         hint = "check the inputs: no number a spreadsheet holds (up to 1.8e308) can show it"
         problems.append(Problem("input", clause, hint, "#NUM!") if inputs.scalar else
                         Problem("input", clause, hint, "#NUM!", position, inputs.label(position)))
-    raise RetentionInputError(problems)
+    return problems
 
 
 # --------------------------------------------------------------------------- the three counts
-START_RANGE = Range(low=0.0, low_inclusive=False, valid="a count above 0")
+START_RANGE = Bounds(low=0.0, low_inclusive=False, valid="a count above 0")
 
 
 def checked_counts(start: Any, end: Any, new: Any) -> tuple[Inputs, np.ndarray]:
     """Validate customers at start, at end and new; return the inputs and the retention.
 
-    Rules (domain.md section 2): each count is a finite number, 0 or more; there
+    Rules (docs/methodology.md section 2): each count is a finite number, 0 or more; there
     are customers at start; new customers do not exceed customers at end; and no
     more customers are kept than there were at the start. The two last rules
     compare sums of counts, equal when they agree to 15 significant digits
@@ -577,14 +615,7 @@ def _count_problems(inputs: Inputs, checks) -> list[Problem]:
     problems = list(all_problems(inputs, checks))
     # start == 0 gets its own message (#DIV/0!) instead of the generic range one
     problems = [_zero_start(p, args["start"]) if p.field == "start" else p for p in problems]
-    bad = np.zeros(inputs.shape, dtype=bool)
-    for p in problems:
-        if p.position is None:
-            bad[...] = True
-        elif len(p.position) == len(inputs.shape):
-            bad[p.position] = True
-        else:  # a lower-dimensional argument: its row covers a whole broadcast slice
-            bad[(Ellipsis,) + p.position] = True
+    bad = problem_rows(problems, inputs.shape)
     start_b, end_b, new_b = (np.broadcast_to(args[f].values, inputs.shape) for f in ("start", "end", "new"))
     with np.errstate(all="ignore"):
         kept_b = end_b - new_b

@@ -1,16 +1,18 @@
-"""What one customer is worth, and what better retention does to that (domain.md, Model A)."""
+"""What one customer is worth, and what better retention does to that (docs/methodology.md section 4, Model A)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .errors import Problem, RetentionInputError
-from .validation import (ANY_NUMBER, MONEY, RATE, RETENTION_BELOW_ONE, choice, collect,
-                         all_problems, finite_results, flag, raise_if, show, within_15_digits)
+from .validation import (ANY_NUMBER, MONEY, RATE, RETENTION_BELOW_ONE, all_problems, choice, collect,
+                         finite_problems, finite_results, flag, problem_rows, raise_if, show,
+                         within_15_digits)
 
-__all__ = ["customer_value", "profit_uplift", "improved_retention"]
+__all__ = ["customer_value", "profit_uplift", "improved_retention", "value_change", "ValueChange"]
 
 UPLIFT_MODES = ("points", "relative")
 
@@ -60,13 +62,18 @@ def customer_value(margin: Any, retention: Any, discount_rate: Any = 0.0,
     >>> round(rx.customer_value(100, 0.90, discount_rate=0.10, acquisition_cost=150), 2)
     350.0
     """
-    inputs = _value_inputs(margin, retention, discount_rate, acquisition_cost)
+    inputs, problems = _value_inputs(margin, retention, discount_rate, acquisition_cost)
     value = _value(inputs["margin"], inputs["retention"], inputs["discount_rate"],
                    inputs["acquisition_cost"])
-    return inputs.wrap(finite_results(value, inputs, "the value of a customer"), "value")
+    problems += finite_problems(value, inputs, "the value of a customer",
+                                skip=problem_rows(problems, inputs.shape))
+    raise_if(problems)
+    return inputs.wrap(value, "value")
 
 
 def _value_inputs(margin, retention, discount_rate, acquisition_cost, extra=None):
+    """The converted inputs and their problems, not raised yet: the later checks of the
+    same call add theirs (one pass: every bad row of a call is in one error)."""
     checks = {
         "margin": (margin, ANY_NUMBER),
         "retention": (retention, RETENTION_BELOW_ONE),
@@ -76,8 +83,7 @@ def _value_inputs(margin, retention, discount_rate, acquisition_cost, extra=None
     if extra:
         checks.update(extra)
     inputs = collect(checks)
-    raise_if(all_problems(inputs, checks))
-    return inputs
+    return inputs, all_problems(inputs, checks)
 
 
 def _value(margin, retention, discount_rate, acquisition_cost):
@@ -123,12 +129,21 @@ def improved_retention(retention: Any, uplift: Any = 0.05, mode: str = "points")
     mode = choice(mode, "mode", UPLIFT_MODES)
     checks = {"retention": (retention, RETENTION_BELOW_ONE), "uplift": (uplift, ANY_NUMBER)}
     inputs = collect(checks)
-    raise_if(all_problems(inputs, checks))
-    return inputs.wrap(_improved(inputs, mode), "retention")
+    problems = all_problems(inputs, checks)
+    improved, more = _improved_and_problems(inputs, mode, problem_rows(problems, inputs.shape))
+    raise_if(problems + more)
+    return inputs.wrap(improved, "retention")
 
 
-def _improved(inputs, mode: str) -> np.ndarray:
+def improved_rates(inputs, mode: str) -> np.ndarray:
     """Improved retention for validated inputs; raises where it leaves [0, 1)."""
+    improved, problems = _improved_and_problems(inputs, mode)
+    raise_if(problems)
+    return improved
+
+
+def _improved_and_problems(inputs, mode: str, skip=None) -> tuple[np.ndarray, list[Problem]]:
+    """Improved retention and the rows where it leaves [0, 1) (rows in ``skip`` left out)."""
     base, uplift = inputs["retention"], inputs["uplift"]
     with np.errstate(all="ignore"):
         if mode == "points":
@@ -144,10 +159,12 @@ def _improved(inputs, mode: str) -> np.ndarray:
         improved = np.where(at_one, 1.0, np.where(at_zero, 0.0, improved))
     improved = np.broadcast_to(improved, inputs.shape)
     bad = ~((improved >= 0) & (improved < 1))
+    if skip is not None:
+        bad = bad & ~skip
+    problems = []
     if bad.any():
         base_b = np.broadcast_to(base, inputs.shape)
         uplift_b = np.broadcast_to(uplift, inputs.shape)
-        problems = []
         for position in (zip(*np.nonzero(bad)) if bad.ndim else [()]):
             position = tuple(int(p) for p in position)
             how = (f"{show(round(uplift_b[position] * 100, 10))} points" if mode == "points"
@@ -160,8 +177,7 @@ def _improved(inputs, mode: str) -> np.ndarray:
             loc = None if inputs.scalar else position
             problems.append(Problem("uplift", clause, hint, "#NUM!", loc,
                                     None if loc is None else inputs.label(position)))
-        raise RetentionInputError(problems)
-    return improved
+    return improved, problems
 
 
 def profit_uplift(margin: Any, retention: Any, uplift: Any = 0.05, discount_rate: Any = 0.0,
@@ -222,20 +238,30 @@ def profit_uplift(margin: Any, retention: Any, uplift: Any = 0.05, discount_rate
     """
     mode = choice(mode, "mode", UPLIFT_MODES)
     absolute = flag(absolute, "absolute")
-    inputs = _value_inputs(margin, retention, discount_rate, acquisition_cost,
-                           extra={"uplift": (uplift, ANY_NUMBER)})
-    improved = _improved(inputs, mode)
+    # one pass: each check skips the rows an earlier one refused, and all are raised together
+    inputs, problems = _value_inputs(margin, retention, discount_rate, acquisition_cost,
+                                     extra={"uplift": (uplift, ANY_NUMBER)})
+    bad = problem_rows(problems, inputs.shape)
+
+    def add(more: list[Problem]) -> None:
+        problems.extend(more)
+        bad[...] |= problem_rows(more, inputs.shape)
+
+    improved, more = _improved_and_problems(inputs, mode, bad)
+    add(more)
     margin_v, rate, cost = inputs["margin"], inputs["discount_rate"], inputs["acquisition_cost"]
-    before = finite_results(_value(margin_v, inputs["retention"], rate, cost), inputs,
-                            "the value of a customer today")
-    after = finite_results(_value(margin_v, improved, rate, cost), inputs,
-                           "the value of a customer with the improved retention")
+    before = _value(margin_v, inputs["retention"], rate, cost)
+    add(finite_problems(before, inputs, "the value of a customer today", skip=bad))
+    after = _value(margin_v, improved, rate, cost)
+    add(finite_problems(after, inputs, "the value of a customer with the improved retention", skip=bad))
     if absolute:
-        return inputs.wrap(finite_results(after - before, inputs, "the change in value"), "uplift")
+        change = after - before
+        add(finite_problems(change, inputs, "the change in value", skip=bad))
+        raise_if(problems)
+        return inputs.wrap(change, "uplift")
     before_b = np.broadcast_to(before, inputs.shape)
-    not_positive = ~(before_b > 0)
+    not_positive = ~(before_b > 0) & ~bad
     if not_positive.any():
-        problems = []
         for position in (zip(*np.nonzero(not_positive)) if not_positive.ndim else [()]):
             position = tuple(int(p) for p in position)
             loc = None if inputs.scalar else position
@@ -245,7 +271,87 @@ def profit_uplift(margin: Any, retention: Any, uplift: Any = 0.05, discount_rate
                 "not above 0, so a percentage uplift means nothing",
                 "ask for the change in value instead (absolute=True), or check margin and "
                 "acquisition cost", "#NUM!", loc, None if loc is None else inputs.label(position)))
-        raise RetentionInputError(problems)
+        bad |= not_positive
     with np.errstate(all="ignore"):
         uplift_share = after / before - 1.0
-    return inputs.wrap(finite_results(uplift_share, inputs, "the uplift"), "uplift")
+    add(finite_problems(uplift_share, inputs, "the uplift", skip=bad))
+    raise_if(problems)
+    return inputs.wrap(uplift_share, "uplift")
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    """The outcome of :func:`value_change`: one customer now and at the improved retention.
+
+    Attributes
+    ----------
+    retention_now, retention_improved : float
+        The two retention rates.
+    value_now, value_improved : float
+        :func:`customer_value` at each.
+    uplift : float or None
+        ``value_improved / value_now - 1`` (as :func:`profit_uplift`); None when
+        the value now is not above 0, where a percentage means nothing.
+    difference : float
+        ``value_improved - value_now``: what the better retention adds (currency).
+    """
+
+    retention_now: float
+    retention_improved: float
+    uplift: float | None
+    value_now: float
+    value_improved: float
+    difference: float
+
+
+def value_change(margin: Any, retention: Any, retention_improved: Any, discount_rate: Any = 0.0,
+                 acquisition_cost: Any = 0.0) -> ValueChange:
+    """One customer's value now and at an improved retention, with the rise, in one call.
+
+    Takes single numbers only (like :func:`retention_xl.project_profit`): it is
+    the one sequence the what-if page and the command line show. The improved
+    retention is given, not an uplift, so a face that already applied the
+    uplift (:func:`improved_retention`, or ``ProjectionResult.retention_improved``)
+    does not apply it a second time.
+
+    Parameters
+    ----------
+    margin, retention, discount_rate, acquisition_cost : float
+        As for :func:`customer_value`.
+    retention_improved : float
+        Retention after the improvement, from 0 up to but not including 1.
+
+    Returns
+    -------
+    ValueChange
+
+    Notes
+    -----
+    .. math:: \\text{uplift} = \\frac{v(r')}{v(r)} - 1, \\qquad
+              v(r) = \\frac{m}{1 + d - r} - \\text{CAC}
+
+    Examples
+    --------
+    $100 margin a year, 10% discount rate, $150 to win a customer: what does
+    going from 90% to 95% retention do to one customer's value?
+
+    >>> import retention_xl as rx
+    >>> change = rx.value_change(100, 0.90, 0.95, discount_rate=0.10, acquisition_cost=150)
+    >>> round(change.value_now, 2), round(change.value_improved, 2), round(change.uplift, 3)
+    (350.0, 516.67, 0.476)
+    """
+    checks = {"retention_improved": (retention_improved, RETENTION_BELOW_ONE)}
+    inputs, problems = _value_inputs(margin, retention, discount_rate, acquisition_cost, extra=checks)
+    raise_if(problems)
+    if not inputs.scalar:
+        raise RetentionInputError(Problem("retention", "value_change takes single numbers",
+                                          "call customer_value or profit_uplift for arrays"))
+    margin_v, rate, cost = inputs["margin"], inputs["discount_rate"], inputs["acquisition_cost"]
+    now = float(finite_results(_value(margin_v, inputs["retention"], rate, cost), inputs,
+                               "the value of a customer"))
+    better = float(finite_results(_value(margin_v, inputs["retention_improved"], rate, cost), inputs,
+                                  "the value of a customer with the improved retention"))
+    with np.errstate(all="ignore"):
+        uplift = float(better / now - 1.0) if now > 0 else None
+    return ValueChange(float(inputs["retention"]), float(inputs["retention_improved"]), uplift,
+                       now, better, better - now)

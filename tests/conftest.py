@@ -49,3 +49,22 @@ from hypothesis import settings as _hypothesis_settings  # noqa: E402
 _hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI", "").lower() in ("1", "true", "yes") or REQUIRE_EXTERNAL:
     _hypothesis_settings.load_profile("ci")
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run ``retention-xl`` in this process (``main(argv)``, no subprocess): the exit status
+    and what it printed, as ``returncode``, ``stdout`` and ``stderr``."""
+    from types import SimpleNamespace
+
+    from retention_xl.cli import main
+
+    def run(*args: str) -> SimpleNamespace:
+        try:
+            code = main(list(args))
+        except SystemExit as stop:  # argparse: --help, or arguments it cannot parse
+            code = stop.code if isinstance(stop.code, int) else 2
+        out = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
+
+    return run

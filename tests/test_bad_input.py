@@ -1,4 +1,4 @@
-"""Every data-error rule of domain.md section 2, each checked for the exact kind of message."""
+"""Every data-error rule of docs/methodology.md section 2, each checked for the exact kind of message."""
 
 from __future__ import annotations
 
@@ -172,12 +172,7 @@ def test_a_masked_element_is_blank_and_the_rest_is_computed():
         rx.retention_rate(100, np.ma.masked, 1)   # a single masked value: no row to name
 
 
-def test_cli_refuses_a_non_finite_value_with_the_sentence(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    out = subprocess.run([sys.executable, "-m", "retention_xl.cli", "value", "1e308", "0.99", "--uplift", "0.001"],
-                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+def test_cli_refuses_a_non_finite_value_with_the_sentence(cli):
+    out = cli("value", "1e308", "0.99", "--uplift", "0.001")
     assert out.returncode == 2 and "n/a" not in out.stdout and "Traceback" not in out.stderr
     assert "the value of a customer is too large to compute (inf) from margin per customer 1e+308" in out.stderr

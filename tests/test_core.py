@@ -1,4 +1,4 @@
-"""The calculation core: worked examples of domain.md, properties, shapes, light import."""
+"""The calculation core: worked examples of docs/methodology.md, properties, shapes, light import."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import retention_xl as rx
 
-# ----------------------------------------------------------------- worked examples (domain.md)
+# ----------------------------------------------------------------- worked examples (docs/methodology.md)
 
 
 def test_worked_examples_of_the_core_formula():
@@ -220,46 +220,51 @@ def test_empty_columns_give_empty_results():
 # ----------------------------------------------------------------- light import and CLI
 
 
+#: Libraries that only the faces load (Excel, widgets, charts, workbooks, the curve fit).
+HEAVY = ("matplotlib", "ipywidgets", "xlwings", "openpyxl", "python_calamine", "defusedxml", "scipy")
+
+
 def test_import_stays_light():
-    code = ("import sys, retention_xl; "
-            "heavy = [m for m in ('matplotlib', 'ipywidgets', 'xlwings', 'openpyxl') if m in sys.modules]; "
-            "print(heavy)")
+    # one subprocess for every "import stays light" rule: a bare import loads not even pandas
+    # (the public names load on first use), and using every public name loads no face library
+    code = ("import sys, retention_xl as rx\n"
+            "bare = [m for m in ('numpy', 'pandas') if m in sys.modules]\n"
+            "names = [n for n in rx.__all__ if getattr(rx, n, None) is None]\n"
+            "from retention_xl import period_table, ValueChange\n"
+            f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+            "print(bare, names, sorted(set(rx.__all__) - set(dir(rx))), heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.strip() == "[] [] [] []"
 
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "retention_xl.cli", *args], capture_output=True, text=True)
-
-
-def test_cli_prints_retention():
-    out = run_cli("retention", "107", "120", "21")
+def test_cli_prints_retention(cli):
+    out = cli("retention", "107", "120", "21")
     assert out.returncode == 0
     assert "Retention        92.5%" in out.stdout and "Lost customers   8" in out.stdout
 
 
-def test_cli_bad_input_is_one_line_and_exit_code_2():
-    out = run_cli("retention", "100", "20", "25")
+def test_cli_bad_input_is_one_line_and_exit_code_2(cli):
+    out = cli("retention", "100", "20", "25")
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0
     assert "new customers (25) cannot exceed customers at end (20)" in out.stderr
     assert "Traceback" not in out.stderr
 
 
-def test_cli_text_number_is_refused_with_exit_code_2():
+def test_cli_text_number_is_refused_with_exit_code_2(cli):
     # the one reader of typed text: "1,200" is 1200 on every face; "1,2" is not a number anywhere
-    out = run_cli("retention", "1,2", "20", "5")
+    out = cli("retention", "1,2", "20", "5")
     assert out.returncode == 2 and "'1,2' is not a number" in out.stderr and "Traceback" not in out.stderr
-    assert run_cli("retention", "1,200", "1,150", "100").returncode == 0
+    assert cli("retention", "1,200", "1,150", "100").returncode == 0
 
 
-def test_cli_value_reports_absolute_change_when_baseline_not_positive():
-    out = run_cli("value", "10", "0.5", "--acquisition-cost", "50")
+def test_cli_value_reports_absolute_change_when_baseline_not_positive(cli):
+    out = cli("value", "10", "0.5", "--acquisition-cost", "50")
     assert out.returncode == 0 and "Change: +$2.22" in out.stdout and "mean nothing" in out.stdout
 
 
-def test_cli_project_summary():
-    out = run_cli("project", "1000", "0.8", "200", "100", "--periods", "5",
-                  "--acquisition-cost", "150", "--fixed-cost", "20000")
+def test_cli_project_summary(cli):
+    out = cli("project", "1000", "0.8", "200", "100", "--periods", "5",
+              "--acquisition-cost", "150", "--fixed-cost", "20000")
     assert out.returncode == 0
     assert "+5 points of retention (80.0% to 85.0%) adds $61,589 of profit over 5 periods" in out.stdout

@@ -386,12 +386,6 @@ def test_bad_arguments_of_the_methods():
         assert str(caught.value) == sentence
 
 
-def test_import_still_loads_no_scipy():
-    code = "import sys, retention_xl; print('scipy' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
-
-
 # ----------------------------------------------------------------- Excel, classic and Lite
 def column(values):
     return [[float(v) if isinstance(v, (int, float)) else v] for v in values]

@@ -13,7 +13,7 @@ import pytest
 import retention_xl as rx
 from retention_xl.cli import main
 from retention_xl.excel import UDF_MODULE, lite
-from retention_xl.excel.setup import CLASSIC_STEPS
+from retention_xl.excel.instructions import CLASSIC_STEPS
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -96,7 +96,7 @@ def _cells(path):
 
 
 def test_committed_workbook_is_what_the_generator_writes(tmp_path):
-    from retention_xl.excel.workbook import write_workbook
+    from retention_xl.excel.example_workbook import write_workbook
 
     fresh = write_workbook(tmp_path / "fresh.xlsx")
     committed = _cells(ROOT / "workbooks" / "retention_functions.xlsx")

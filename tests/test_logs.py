@@ -1,4 +1,4 @@
-"""Counts and cohorts from purchase logs (domain.md sections 5 and 7).
+"""Counts and cohorts from purchase logs (docs/methodology.md sections 5 and 7).
 
 Hand-checked logs with their tables written out, random logs against a plain-Python
 reference (both counting methods, every period), dirty logs, file formats, and the SQL
@@ -100,7 +100,7 @@ def test_empty_periods_are_rows_of_zeros():
 
 # --------------------------------------------------------------------------- reference
 def reference(rows, period: str):
-    """Plain Python: sets of active customers per period, straight from domain.md section 5."""
+    """Plain Python: sets of active customers per period, straight from docs/methodology.md section 5."""
     def number(day: dt.date) -> int:
         if period == "day":
             return day.toordinal()

@@ -1,4 +1,4 @@
-"""period_table and churn_averages on worked series (domain.md sections 1, 3 and 6)."""
+"""period_table and churn_averages on worked series (docs/methodology.md sections 1, 3 and 6)."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def test_quarter_dates_give_four_periods_per_year():
 
 
 def test_monthly_benchmark_compares_compounded_quarters():
-    # months at 99%, 99%, 99%, then 97% x 6; benchmark 90% (hand-checked in test_benchmarks)
+    # months at 99%, 99%, 99%, then 97% x 6; benchmark 90% (hand-checked in test_industry)
     retention = np.array([0.99] * 3 + [0.97] * 6)
     frame = pd.DataFrame({"start": 100.0, "end": 100 * retention, "new": 0.0},
                          index=pd.period_range("2024-01", periods=9, freq="M"))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,12 +10,6 @@ import retention_xl as rx
 from retention_xl import plots
 
 PNG_HEADER = b"\x89PNG\r\n\x1a\n"
-
-
-def test_import_retention_xl_does_not_load_matplotlib():
-    code = "import sys, retention_xl; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
 
 
 def test_split_chart_bars_match_the_core_counts():

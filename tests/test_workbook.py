@@ -295,13 +295,3 @@ def test_template_command_writes_and_refuses_to_overwrite(tmp_path, capsys):
     assert openpyxl.load_workbook(target)["Data"].tables["RetentionData"].ref == "A4:G28"
     assert main(["template", str(target)]) == 2
     assert "already exists" in capsys.readouterr().err
-
-
-def test_import_retention_xl_does_not_load_the_workbook_libraries():
-    import subprocess
-    import sys
-
-    code = ("import sys, retention_xl; "
-            "print([m for m in ('openpyxl', 'python_calamine', 'defusedxml') if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"

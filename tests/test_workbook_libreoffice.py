@@ -17,7 +17,7 @@ import pytest
 from conftest import require_program
 
 import retention_xl as rx
-from retention_xl.benchmarks import benchmark_for
+from retention_xl.industry import benchmark_for
 from retention_xl.workbook import build_template
 from retention_xl.workbook.libreoffice import recalculate, to_pdf, to_png
 from retention_xl.workbook.template import FIRST_ROW
@@ -28,7 +28,7 @@ RTOL = 1e-9
 VALID_ROWS = 300
 INDUSTRY = "Telecommunications"
 
-#: (start, end, new) that the core refuses, one per data rule of domain.md section 2.
+#: (start, end, new) that the core refuses, one per data rule of docs/methodology.md section 2.
 #: No true/false cells: LibreOffice stores them as the numbers 1 and 0 (ISLOGICAL is FALSE
 #: there), so only Excel shows the true/false sentence; the data validation refuses them anyway.
 ERROR_ROWS = [

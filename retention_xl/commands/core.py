@@ -94,24 +94,24 @@ def _retention(args) -> int:
     counts = (args.start_customers, args.end_customers, args.new_customers)
     print(f"Retention        {fmt.percent(rx.retention_rate(*counts))}")
     print(f"Churn            {fmt.percent(rx.churn_rate(*counts))}")
-    print(f"Lost customers   {fmt.count(rx.lost_customers(*counts), 1).removesuffix('.0')}")
+    print(f"Lost customers   {fmt.count_as_given(rx.lost_customers(*counts))}")
     return 0
 
 
 def _value(args) -> int:
     import retention_xl as rx
 
-    options = dict(discount_rate=args.discount_rate, acquisition_cost=args.acquisition_cost)
     better = rx.improved_retention(args.retention, args.uplift, args.mode)
-    now = rx.customer_value(args.margin, args.retention, **options)
-    after = rx.customer_value(args.margin, better, **options)
-    print(f"Value of a customer at {fmt.percent(args.retention)} retention: {fmt.money(now, decimals=2)}")
-    print(f"Value at {fmt.percent(better)} retention:{' ' * 12}{fmt.money(after, decimals=2)}")
-    if now > 0:
-        uplift = rx.profit_uplift(args.margin, args.retention, args.uplift, mode=args.mode, **options)
-        print(f"Uplift: {fmt.percent(uplift, sign=True)} (illustrative: from your inputs, not a forecast)")
+    change = rx.value_change(args.margin, args.retention, better, discount_rate=args.discount_rate,
+                             acquisition_cost=args.acquisition_cost)
+    print(f"Value of a customer at {fmt.percent(change.retention_now)} retention: "
+          f"{fmt.money(change.value_now, decimals=2)}")
+    print(f"Value at {fmt.percent(change.retention_improved)} retention:{' ' * 12}"
+          f"{fmt.money(change.value_improved, decimals=2)}")
+    if change.uplift is not None:
+        print(f"Uplift: {fmt.percent(change.uplift, sign=True)} (illustrative: from your inputs, not a forecast)")
     else:
-        print(f"Change: {fmt.money(after - now, decimals=2, sign=True)} (today's value is not above 0, "
+        print(f"Change: {fmt.money(change.difference, decimals=2, sign=True)} (today's value is not above 0, "
               "so a percentage would mean nothing)")
     return 0
 

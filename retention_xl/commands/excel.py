@@ -27,7 +27,7 @@ def register(subparsers) -> None:
 
 def _excel(args) -> int:
     from ..excel.lite import write_lite_files
-    from ..excel.setup import steps_text
+    from ..excel.instructions import steps_text
 
     print(steps_text(args.lite_folder))
     try:
@@ -40,7 +40,7 @@ def _excel(args) -> int:
 
 
 def _workbook(args) -> int:
-    from ..excel.workbook import build_workbook
+    from ..excel.example_workbook import build_workbook
     from ..safe_write import write_new_file
 
     path = Path(args.path)

@@ -15,7 +15,6 @@ import sys
 
 #: Periods (and cohorts) a chart shows at most: the most recent ones.
 CHART_PERIODS = 120
-PERIODS_PER_YEAR = {"day": None, "week": 52, "month": 12, "quarter": 4, "year": 1}
 
 
 def register(subparsers) -> None:
@@ -52,7 +51,7 @@ def _log(args) -> int:
     import pathlib
 
     import retention_xl as rx
-    from retention_xl.periods import retention_trend
+    from retention_xl.periods import PERIODS_PER_YEAR, retention_trend
 
     output = pathlib.Path(args.output)
     if output.suffix.lower() != ".xlsx":
@@ -70,7 +69,7 @@ def _log(args) -> int:
         bar.set_description("counting customers")
         analysis = rx.analyse_log(log, period=args.period)
         counts = analysis.counts
-        ppy = PERIODS_PER_YEAR[args.period]
+        ppy = PERIODS_PER_YEAR.get(args.period)  # none for days: no yearly benchmark compares
         if (args.industry or args.benchmark is not None) and ppy is None:
             raise rx.RetentionInputError(rx.Problem(
                 "period", "daily retention cannot be compared with a yearly benchmark",
@@ -127,6 +126,8 @@ def _progress(steps: int):
 
 
 def _summary(args, log, analysis, table, metrics) -> list[tuple[str, str]]:
+    import retention_xl as rx
+
     from .. import formatting as fmt
 
     counts = analysis.counts
@@ -136,7 +137,9 @@ def _summary(args, log, analysis, table, metrics) -> list[tuple[str, str]]:
             ("Periods", f"{len(counts)} {name}s, {counts.index[0]} to {counts.index[-1]}")]
     with_start = counts[counts["start"] > 0]
     if len(with_start):
-        pooled = with_start["retained"].sum() / with_start["start"].sum()
+        # the core's pooled average; the log's exact "kept" count stands where end - new would
+        start, kept = with_start["start"], with_start["retained"]
+        pooled = 1 - rx.average_churn(start, kept, 0 * kept, method="pooled")
         last = with_start.iloc[-1]
         rows.append((f"Retention, last {name} with customers at start ({with_start.index[-1]})",
                      f"{fmt.percent(last['retention'])} ({fmt.count(last['retained'])} of "
@@ -145,7 +148,7 @@ def _summary(args, log, analysis, table, metrics) -> list[tuple[str, str]]:
                      f"(all customers kept over all customers at start)"))
         reactivated = int(with_start["reactivated"].sum())
         if reactivated:
-            formula = (with_start["end"] - with_start["new"]).sum() / with_start["start"].sum()
+            formula = 1 - rx.average_churn(start, with_start["end"], with_start["new"], method="pooled")
             rows.append(("Reactivated customers", f"{fmt.count(reactivated)} came back after a gap; "
                          f"the (end - new) / start formula would count them as kept "
                          f"({fmt.percent(formula)} instead of {fmt.percent(pooled)})"))

@@ -9,9 +9,9 @@
 - :mod:`retention_xl.excel.lite`: writes the self-contained ``main.py`` and
   ``requirements.txt`` an xlwings Lite user pastes, generated from this
   package's own source files.
-- :mod:`retention_xl.excel.workbook`: writes ``workbooks/retention_functions.xlsx``,
+- :mod:`retention_xl.excel.example_workbook`: writes ``workbooks/retention_functions.xlsx``,
   the example workbook ready for the classic add-in.
-- :mod:`retention_xl.excel.setup`: the set-up steps the ``retention-xl excel``
+- :mod:`retention_xl.excel.instructions`: the set-up steps the ``retention-xl excel``
   command prints.
 
 Importing this package loads neither xlwings nor openpyxl; only the modules that

@@ -49,7 +49,7 @@ import numpy as np
 
 from retention_xl.errors import Problem, RetentionInputError
 from retention_xl.typed_text import number_from_text  # noqa: F401  (re-exported for the functions)
-from retention_xl.validation import label_of
+from retention_xl.validation import is_blank, label_of
 
 #: Marks an argument without a default: a blank cell there is an error.
 REQUIRED = object()
@@ -127,7 +127,7 @@ def read_cells(value: Any, field: str, default: Any = REQUIRED) -> Cells:
 
 def read_choice(value: Any, default: str) -> Any:
     """A keyword cell such as mode ("points"): its default when blank; the core checks the rest."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if is_blank(value):
         return default
     return value
 
@@ -138,7 +138,7 @@ def _is_number(cell: Any) -> bool:
 
 def _read_one(cell: Any, field: str, default: Any) -> tuple[Any, Problem | None]:
     """(what the core gets, None) or (None, the problem of an error cell)."""
-    if cell is None or (isinstance(cell, str) and not cell.strip()):
+    if is_blank(cell):
         return (cell if default is REQUIRED else default), None
     if isinstance(cell, str):
         if cell.strip() in CELL_ERRORS:
@@ -186,7 +186,7 @@ def _size(shape: tuple[int, ...]) -> str:
     return f"{rows} row{'s' * (rows != 1)}" if columns == 1 else f"{rows} x {columns} cells"
 
 
-def _where(position: tuple[int, ...], shape: tuple[int, ...]) -> str:
+def cell_location(position: tuple[int, ...], shape: tuple[int, ...]) -> str:
     """Where a bad element sits inside the range, 1-based, as a person counts."""
     if len(shape) != 2 or shape == (1, 1):
         return ""
@@ -242,8 +242,8 @@ def evaluate(core: Callable[..., Any], /, **arguments: Any) -> Any:
         return _row_by_row(core, ranges, fixed, shape)
     try:
         result = core(**{name: cells.values for name, cells in ranges.items()}, **fixed)
-    except RetentionInputError:
-        return _row_by_row(core, ranges, fixed, shape)
+    except RetentionInputError as error:  # every bad row is in it: no second call on all rows
+        return _row_by_row(core, ranges, fixed, shape, error)
     result = np.broadcast_to(np.asarray(result, dtype=float), shape)
     return float(result[0, 0]) if shape == (1, 1) else result
 
@@ -276,12 +276,14 @@ def call_once(core: Callable[..., Any], /, **arguments: Any) -> Any:
         return message(error.problems[0])
 
 
-#: A bad row found by one core call is left out of the next; a few rounds always suffice.
-_ROUNDS = 4
+def _row_by_row(core, ranges: dict[str, Cells], fixed: dict, shape,
+                found: RetentionInputError | None = None) -> Any:
+    """Messages in the bad cells, numbers in the good ones.
 
-
-def _row_by_row(core, ranges: dict[str, Cells], fixed: dict, shape) -> Any:
-    """Messages in the bad cells, numbers in the good ones (one core call per round)."""
+    The core reports every bad row of a call in one pass, so the first call (all
+    rows but the error cells) finds them all and a second call computes the good
+    rows only. ``found`` is the error of a call on all rows already made.
+    """
     if shape is None:
         sizes = ", ".join(f"{label_of(cells.field)} {_size(cells.values.shape)}"
                           for cells in ranges.values() if not cells.scalar)
@@ -294,29 +296,35 @@ def _row_by_row(core, ranges: dict[str, Cells], fixed: dict, shape) -> Any:
             own[problem.position] = True
             hit = np.broadcast_to(own, shape) & ~bad
             for position in zip(*np.nonzero(hit)):
-                out[position] = message(problem, _where(position, shape))
+                out[position] = message(problem, cell_location(position, shape))
             bad |= hit
     columns = {name: np.broadcast_to(cells.values, shape) for name, cells in ranges.items()}
-    for _ in range(_ROUNDS):
+    # the error of the call on all rows, when its positions are cells of the whole shape
+    reuse = (found is not None and not bad.any()
+             and all(p.position is None or len(p.position) == len(shape) for p in found.problems))
+    for call in range(2):
         good = ~bad
         if not good.any():
             break
+        whole = reuse and call == 0
         try:
+            if whole:
+                raise found
             result = core(**{name: values[good] for name, values in columns.items()}, **fixed)
         except RetentionInputError as error:
             flat_good = np.flatnonzero(good)
             for problem in error.problems:
-                if problem.position is None:
+                if problem.position is None or call:  # (the second call: never, the core is one pass)
                     return message(problem)
-                position = np.unravel_index(flat_good[problem.position[0]], shape)
+                index = (np.ravel_multi_index(problem.position, shape) if whole
+                         else flat_good[problem.position[0]])
+                position = np.unravel_index(index, shape)
                 if not bad[position]:
                     bad[position] = True
-                    out[position] = message(problem, _where(tuple(int(p) for p in position), shape))
+                    out[position] = message(problem, cell_location(tuple(int(p) for p in position), shape))
             continue
         out[good] = np.asarray(result, dtype=float)
         break
-    else:  # pragma: no cover - every round removes at least one bad row
-        raise RuntimeError("retention_xl could not separate the bad rows")
     if shape == (1, 1):
         return out[0, 0]
     return out.tolist()

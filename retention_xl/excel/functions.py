@@ -18,10 +18,12 @@ from xlwings import arg, func
 import numpy as np
 
 import retention_xl as rx
+from retention_xl.industry import quarter_window
+from retention_xl.validation import is_blank
 from retention_xl.excel import CATEGORY
 from retention_xl.excel.cells import (CELL_ERRORS, call_once, evaluate, message, number_from_text,
                                       read_cells, read_choice)
-from retention_xl.excel.cells import _where
+from retention_xl.excel.cells import cell_location
 
 # A range argument: always a list of rows (a single cell is [[x]]), error cells as "#N/A" text.
 RANGE = {"ndim": 2, "err_to_str": True}
@@ -161,7 +163,6 @@ def PROFIT_PROJECTION(customers, retention_rate, new_customers, margin, periods=
     return [list(PROJECTION_HEADER)] + result.table.reset_index().to_numpy(dtype=float).tolist()
 
 
-
 # --------------------------------------------------------------------------- several periods, logs
 #: Header of the PERIOD_TABLE spill, one label per column of :func:`retention_xl.period_table`.
 PERIOD_TABLE_HEADER = {
@@ -249,10 +250,6 @@ def PERIOD_TABLE(start_customers, end_customers, new_customers, periods_per_year
     return _period_rows(values, columns, options)
 
 
-def _blank_cell(cell) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
-
-
 #: How many earlier periods each column of the period table looks at (``window``: the alert's quarter).
 def _lookback(column: str, ppy, window: int) -> int:
     return {"change_vs_previous": 1, "change_vs_year_ago": int(ppy or 0),
@@ -271,7 +268,7 @@ def _period_rows(values, columns, options):
     import pandas as pd
 
     rows = len(values[0])
-    blank = np.array([all(_blank_cell(v[i]) for v in values) for i in range(rows)], dtype=bool)
+    blank = np.array([all(is_blank(v[i]) for v in values) for i in range(rows)], dtype=bool)
     while rows and blank[rows - 1]:
         rows -= 1
     messages = {}
@@ -303,7 +300,7 @@ def _period_rows(values, columns, options):
     header = [PERIOD_TABLE_HEADER[c] for c in table.columns]
     cells = dict(zip(table.index, _table_cells(table)))
     ppy = options.get("periods_per_year")
-    window = rx.benchmarks.quarter_window(ppy) if ppy else 1
+    window = quarter_window(ppy) if ppy else 1
     bad_rows = sorted(messages)
     out = [header]
     for i in range(rows):
@@ -378,8 +375,7 @@ def _log_frame(ids, dates, amounts=None):
                 return message(rx.Problem(name, f"{name} comes from a cell showing {cell.strip()}",
                                           "fix that cell first", cell.strip()), f" in row {row}")
 
-    def blank(cell):
-        return cell is None or (isinstance(cell, str) and not cell.strip())
+    blank = is_blank
 
     def as_date(cell, row):  # an Excel date serial number (Lite may send dates as numbers)
         if isinstance(cell, (int, float)) and not isinstance(cell, bool):
@@ -458,11 +454,11 @@ def _fitted_curve(active):
     shape = cells.values.shape
     if cells.problems:
         problem = cells.problems[0]
-        return message(problem, _where(problem.position, shape) if problem.position else "")
+        return message(problem, cell_location(problem.position, shape) if problem.position else "")
     values = cells.values
     if len(shape) == 2 and 1 in shape:
         flat = list(values.ravel())
-        while flat and (flat[-1] is None or (isinstance(flat[-1], str) and not flat[-1].strip())):
+        while flat and is_blank(flat[-1]):
             flat.pop()
         values = np.array(flat, dtype=float if all(map(_plain_number, flat)) else object)
     elif len(shape) == 0:
@@ -476,7 +472,7 @@ def _fitted_curve(active):
         position = problem.position
         if len(position) == 1:  # one group: back to the cell of the column or the row
             position = (position[0], 0) if shape[0] != 1 else (0, position[0])
-        return message(problem, _where(position, shape))
+        return message(problem, cell_location(position, shape))
 
 
 def _plain_number(cell):

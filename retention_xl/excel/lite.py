@@ -139,6 +139,8 @@ def imported_modules(name: str) -> set[str]:
         for target in targets:
             if target.split(".")[0] == PACKAGE and module_path(target).exists():
                 found.add(target)
+    if name == PACKAGE:  # the package's public names load lazily, from the modules it maps them to
+        found |= {f"{PACKAGE}.{module}" for module in retention_xl._PUBLIC.values()}
     return found
 
 

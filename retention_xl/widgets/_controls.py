@@ -289,7 +289,7 @@ def error_text(error, percent_fields=()) -> str:
     for problem in error.problems:
         if problem.field in percent_fields:
             problem = in_percent(problem)
-        sentences.append(_capital(problem.sentence(location="")) + ".")
+        sentences.append(capitalised(problem.sentence(location="")) + ".")
     return " ".join(sentences)
 
 
@@ -334,7 +334,7 @@ def in_percent(problem):
     return dataclasses.replace(problem, clause=clause, hint=hint)
 
 
-def _capital(text: str) -> str:
+def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 

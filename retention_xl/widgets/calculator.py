@@ -88,7 +88,7 @@ class RetentionCalculator(widgets.VBox):
         self._shown = {
             "Retention": fmt.percent(retention),
             "Churn": fmt.percent(churn),
-            "Lost customers": fmt.count(lost, 0 if float(lost).is_integer() else 1),
+            "Lost customers": fmt.count_as_given(lost),
         }
         self.cards.value = "".join(card(name, value) for name, value in self._shown.items())
         if self.chart is None:
@@ -106,10 +106,9 @@ class RetentionCalculator(widgets.VBox):
         >>> RetentionCalculator.chart_summary(107, 120, 21, 8)
         'Of 107 customers at the start, 99 were kept and 8 lost; with 21 new there were 120 at the end.'
         """
-        def count(value):
-            return fmt.count(value, 0 if float(value).is_integer() else 1)
+        count = fmt.count_as_given
 
-        return (f"Of {count(start)} customers at the start, {count(end - new)} were kept and "
+        return (f"Of {count(start)} customers at the start, {count(start - lost)} were kept and "
                 f"{count(lost)} lost; with {count(new)} new there were {count(end)} at the end.")
 
     def readouts(self) -> dict[str, str]:

@@ -12,6 +12,8 @@ import pandas as pd
 import retention_xl as rx
 
 from .. import formatting as fmt
+from ..industry import DEFAULT_TOLERANCE
+from ..periods import PERIODS_PER_YEAR as _CORE_PPY
 from ..plots import figure_png, retention_trend_figure
 from ._controls import CSS, LABEL_WIDTH, message, text_of
 from .serve import readable_file
@@ -22,7 +24,8 @@ __all__ = ["FromData", "EXAMPLE_PATH"]
 EXAMPLE_PATH = pathlib.Path(__file__).with_name("example_periods.csv")
 
 #: What one period is, and how many make a year (the benchmarks are yearly).
-PERIODS_PER_YEAR = {"quarters": 4, "months": 12, "years": 1}
+#: The dropdown's choices, from the core's one table of periods per year.
+PERIODS_PER_YEAR = {f"{name}s": _CORE_PPY[name] for name in ("quarter", "month", "year")}
 #: The choice shown while a file does not say how long its periods are: never assumed.
 UNKNOWN_PERIODS = "choose: the file does not say"
 #: Largest upload read. Voila's websocket (tornado) drops larger messages before they reach
@@ -91,7 +94,7 @@ class FromData(widgets.VBox):
                                          value=industry, description="Your industry",
                                          style=style, layout=widgets.Layout(width="520px"))
         self.tolerance = widgets.BoundedFloatText(
-            value=rx.benchmarks.DEFAULT_TOLERANCE * 100, min=0, max=100, step=1,
+            value=DEFAULT_TOLERANCE * 100, min=0, max=100, step=1,
             description="Too far below = more than (points)", style=style,
             layout=widgets.Layout(width="390px"))
         self.source = widgets.HTML()
@@ -299,7 +302,7 @@ class FromData(widgets.VBox):
         return True
 
     def _alert_html(self, table, industry: str, benchmark: float) -> str:
-        points = fmt.count(self.tolerance.value, 0 if float(self.tolerance.value).is_integer() else 1)
+        points = fmt.count_as_given(self.tolerance.value)
         alerts = [str(p) for p in table.index[table["alert"].to_numpy(dtype=bool)]]
         if alerts:
             text = (f"<b>Alert:</b> retention was more than {points} points below the "
@@ -350,7 +353,7 @@ class FromData(widgets.VBox):
             found = sources.get(key, "not in the file")
             return f"from {found}" if found != "not in the file" else default
 
-        points = fmt.count(self.tolerance.value, 0 if float(self.tolerance.value).is_integer() else 1)
+        points = fmt.count_as_given(self.tolerance.value)
         return (f"Periods per year: {self._ppy[self.periods.value]:g} "
                 f"({origin('periods', 'periods_per_year', 'your choice')}); industry: {self.industry.value} "
                 f"({origin('industry', 'industry', 'the default: not in the file')}); alert when more than "

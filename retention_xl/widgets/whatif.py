@@ -147,14 +147,11 @@ class WhatIf(widgets.VBox):
         args = self.inputs()
         try:
             result = rx.project_profit(**args)
-            value_args = dict(margin=args["margin"], discount_rate=args["discount_rate"],
-                              acquisition_cost=args["acquisition_cost"])
-            value_now = rx.customer_value(retention=args["retention"], **value_args)
-            value_better = rx.customer_value(retention=result.retention_improved, **value_args)
-            # a percentage only when a customer is worth something today (domain.md 4)
-            value_rise = (rx.profit_uplift(retention=args["retention"], uplift=args["uplift"],
-                                           mode=args["mode"], **value_args)
-                          if value_now > 0 else None)
+            # the improvement applied once (by project_profit); a percentage only when a
+            # customer is worth something today (docs/methodology.md section 4)
+            change = rx.value_change(args["margin"], args["retention"], result.retention_improved,
+                                     discount_rate=args["discount_rate"],
+                                     acquisition_cost=args["acquisition_cost"])
         except rx.RetentionInputError as error:
             self.result = None
             self.message.value = message(error_text(error, PERCENT_FIELDS))
@@ -164,7 +161,7 @@ class WhatIf(widgets.VBox):
         self.result = result
         self.message.value = ""
         self.summary.value = f'<div class="rxl-summary">{self._summary(result)}</div>'
-        self.customer_value.value = self._one_customer(result, value_now, value_better, value_rise)
+        self.customer_value.value = self._one_customer(result, change)
         period = self.period.value
         if self.chart is None:
             self.chart = ProjectionChart(result, period_name=period.capitalize())
@@ -193,14 +190,13 @@ class WhatIf(widgets.VBox):
         return text + (". Profit at today's retention is not above zero over this horizon, "
                        "so a percentage rise would mean nothing.")
 
-    def _one_customer(self, result, value_now: float, value_better: float,
-                      value_rise: float | None) -> str:
-        rise = (f" ({fmt.percent(value_rise, sign=True)})" if value_rise is not None else
+    def _one_customer(self, result, change) -> str:
+        rise = (f" ({fmt.percent(change.uplift, sign=True)})" if change.uplift is not None else
                 " (no percentage: a customer is not worth more than it costs to win today)")
         return (
             '<div class="rxl-summary"><b>One customer</b> (illustrative): worth '
-            f"<b>{fmt.money(value_now)}</b> at today's retention and "
-            f"<b>{fmt.money(value_better)}</b> with {result.uplift_label}{rise}, counting the "
+            f"<b>{fmt.money(change.value_now)}</b> at today's retention and "
+            f"<b>{fmt.money(change.value_improved)}</b> with {result.uplift_label}{rise}, counting the "
             "margins it brings over its expected lifetime, discounted, less the cost to win it."
             f'</div><div class="rxl-note">{_BAIN}</div>')
 

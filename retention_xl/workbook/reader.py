@@ -26,8 +26,10 @@ from typing import Any, Mapping
 import pandas as pd
 
 from ..errors import Problem, RetentionInputError
+from ..periods import PERIODS_PER_YEAR
 from ..rates import retention_rate
 from ..typed_text import number_from_text
+from ..validation import is_blank
 from .safety import UnsafeWorkbookError, check_workbook_file
 from .template import BENCH_SHEET, DATA_SHEET, INPUT_FIELDS, TABLE_NAME
 
@@ -231,9 +233,9 @@ def _settings(grids) -> tuple[dict[str, Any], dict[str, str]]:
             (ppy, "K5", "periods per year", "type 4 for quarters, 12 for months, 1 for years"),
             (industry, "K6", "the industry", "choose your industry from the list"),
             (points, "K7", "the alert tolerance", "type a number of points, such as 5")):
-        if _blank(value):
+        if is_blank(value):
             problems.append(Problem("settings", f"{DATA_SHEET}!{address}: {what} is blank", hint))
-    if not _blank(ppy):
+    if not is_blank(ppy):
         number = _setting_number(ppy)
         if number is None or not (0 < number <= 366):
             problems.append(Problem("periods_per_year", f"{DATA_SHEET}!K5: periods per year is {ppy!r}",
@@ -241,14 +243,14 @@ def _settings(grids) -> tuple[dict[str, Any], dict[str, str]]:
         else:
             settings["periods_per_year"], sources["periods_per_year"] = (
                 int(number) if float(number).is_integer() else number), f"the file's Settings ({DATA_SHEET}!K5)"
-    if not _blank(points):
+    if not is_blank(points):
         number = _setting_number(points)
         if number is None or not (0 <= number <= 100):
             problems.append(Problem("tolerance", f"{DATA_SHEET}!K7: the alert tolerance is {points!r}",
                                     "type a number of points from 0 to 100, such as 5"))
         else:
             settings["tolerance"], sources["tolerance"] = number / 100, f"the file's Settings ({DATA_SHEET}!K7)"
-    if not _blank(industry):
+    if not is_blank(industry):
         table = _benchmark_rows(grids.get(BENCH_SHEET))
         wanted = str(industry).strip()
         if table is None:  # no Benchmarks sheet: the packaged table
@@ -332,7 +334,7 @@ def periods_per_year_from_labels(labels) -> tuple[int, str] | None:
     >>> periods_per_year_from_labels(["P1", "P2"]) is None
     True
     """
-    present = [label for label in labels if not _blank(label)]
+    present = [label for label in labels if not is_blank(label)]
     if not present or len(present) != len(labels):
         return None
     shown = ", ".join(_shown_label(label) for label in present[:2]) + (", ..." if len(present) > 2 else "")
@@ -341,17 +343,19 @@ def periods_per_year_from_labels(labels) -> tuple[int, str] | None:
         if len(present) < 2:
             return None
         days = pd.Series(pd.to_datetime(present)).diff().dropna().dt.days
-        for low, high, ppy in ((28, 31, 12), (89, 92, 4), (365, 366, 1)):
+        for low, high, ppy in ((28, 31, PERIODS_PER_YEAR["month"]), (89, 92, PERIODS_PER_YEAR["quarter"]),
+                               (365, 366, PERIODS_PER_YEAR["year"])):
             if days.between(low, high).all():
                 return ppy, said
         return None
     if not all(isinstance(label, str) for label in present):
         if all(isinstance(label, (int, float)) and not isinstance(label, bool) and
                float(label).is_integer() and 1900 <= label <= 2099 for label in present) and len(present) > 1:
-            return 1, said
+            return PERIODS_PER_YEAR["year"], said
         return None
     texts = [label.strip() for label in present]
-    for pattern, ppy in ((_QUARTER, 4), (_MONTH, 12), (_YEAR, 1)):
+    for pattern, ppy in ((_QUARTER, PERIODS_PER_YEAR["quarter"]), (_MONTH, PERIODS_PER_YEAR["month"]),
+                         (_YEAR, PERIODS_PER_YEAR["year"])):
         if all(pattern.fullmatch(text) for text in texts):
             return ppy, said
     if all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, re.A) for text in texts):
@@ -450,9 +454,9 @@ def _rows_from_grid(path: Path, grid, last_row: int | None = None) -> tuple[list
     for index in range(header_index + 1, len(grid)):
         cells = (list(grid[index][:4]) + [None] * 4)[:4]
         if last_row is not None and index + 1 > last_row:
-            outside += [f"{DATA_SHEET}!{'ABCD'[i]}{index + 1}" for i, c in enumerate(cells) if not _blank(c)]
+            outside += [f"{DATA_SHEET}!{'ABCD'[i]}{index + 1}" for i, c in enumerate(cells) if not is_blank(c)]
             continue
-        if all(_blank(c) for c in cells[1:]):
+        if all(is_blank(c) for c in cells[1:]):
             continue
         if isinstance(cells[0], str) and len(cells[0]) > MAX_LABEL_CHARS:
             long_labels.append(Problem(
@@ -617,13 +621,10 @@ def _csv_value(text: str, decimal_comma: bool, where: str, sep: str, problems: l
 
 
 # --------------------------------------------------------------------------- checking
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "") or \
-        (isinstance(value, float) and math.isnan(value))
 
 
 def _label(value: Any):
-    if _blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():
         return int(value)

@@ -12,9 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from ..rates import average_churn, churn_rate, lost_customers, retention_rate
+from ..periods import churn_averages, period_table
 from . import style
 from .reader import PeriodFile, read_period_file
 from .safety import write_new_file, write_text
@@ -27,13 +25,17 @@ _COLUMNS = (("Period", None), ("Customers at start", style.COUNT), ("Customers a
             ("Retention", style.PERCENT), ("Churn", style.PERCENT))
 
 
-def report_frame(periods):
-    """The periods with ``lost``, ``retention`` and ``churn`` added (one core call each)."""
+def report_frame(periods, table=None):
+    """The periods with ``lost``, ``retention`` and ``churn`` added, from the core's period table.
+
+    ``table`` is :func:`retention_xl.period_table` of ``periods`` when the caller
+    already has it (the report's readout does); otherwise it is computed here.
+    """
     frame = periods.copy()
-    counts = (frame["start"], frame["end"], frame["new"])
-    frame["lost"] = lost_customers(*counts)
-    frame["retention"] = retention_rate(*counts)
-    frame["churn"] = churn_rate(*counts)
+    if table is None:
+        table = period_table(periods.reset_index(drop=True))
+    for column in ("lost", "retention", "churn"):
+        frame[column] = table[column].to_numpy()
     return frame
 
 
@@ -62,7 +64,7 @@ class ReportSettings:
 def report_settings(file: PeriodFile, *, periods_per_year: float | None = None, industry: str | None = None,
                     tolerance: float | None = None) -> ReportSettings:
     """The file's settings, with what the user gave instead (``None`` keeps the file's)."""
-    from ..benchmarks import DEFAULT_TOLERANCE, benchmark_for
+    from ..industry import DEFAULT_TOLERANCE, benchmark_for
 
     sources = dict(file.sources)
     ppy = file.periods_per_year
@@ -124,32 +126,15 @@ def report_readout(source: str | os.PathLike, *, periods_per_year: float | None 
 
 
 def _chart_png(frame) -> bytes:
-    import matplotlib
+    """The retention line, drawn by :mod:`retention_xl.plots` (a Figure, no pyplot state)."""
+    import pandas as pd
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-    from matplotlib.ticker import PercentFormatter
+    from ..plots import figure_png, retention_trend_figure
 
     # labels are the user's text: cut to what a tick can show, so no label is drawn unbounded
     labels = [(str(p) if p is not None else str(i + 1))[:20] for i, p in enumerate(frame["period"])]
-    figure, axis = plt.subplots(figsize=(8, 3.6), dpi=110)
-    try:
-        x = np.arange(len(frame))
-        axis.plot(x, frame["retention"], color="#1F3864", linewidth=2, label="Retention")
-        axis.plot(x, frame["churn"], color="#C00000", linewidth=1.5, linestyle="--", label="Churn")
-        step = max(1, len(x) // 12)
-        axis.set_xticks(x[::step], labels[::step], rotation=0, fontsize=8)
-        axis.yaxis.set_major_formatter(PercentFormatter(1.0))
-        axis.set_ylim(0, 1)
-        axis.grid(axis="y", alpha=0.3)
-        axis.set_title("Retention and churn per period")
-        axis.legend(loc="lower left", frameon=False)
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-    finally:
-        plt.close(figure)
-    return buffer.getvalue()
+    shown = pd.DataFrame({"period": labels, "retention": frame["retention"].to_numpy(dtype=float)})
+    return figure_png(retention_trend_figure(shown, title="Retention per period"))
 
 
 def write_report(source: str | os.PathLike, output: str | os.PathLike, *,
@@ -205,8 +190,7 @@ def write_report(source: str | os.PathLike, output: str | os.PathLike, *,
 
         raise RetentionInputError(Problem("source", f"{source.name} has no filled rows yet",
                                           "fill in at least one period"))
-    frame = report_frame(file.periods)
-    counts = (frame["start"], frame["end"], frame["new"])
+    frame = report_frame(file.periods, readout["table"])
     compared = readout["table"] if readout["verdict"] is not None else None
 
     workbook = Workbook()
@@ -242,12 +226,10 @@ def write_report(source: str | os.PathLike, output: str | os.PathLike, *,
 
     summary = [("Periods", float(len(frame)), "0")]
     if len(frame):
-        summary += [
-            ("Latest retention", float(frame["retention"].iloc[-1]), style.PERCENT),
-            ("Average churn: mean", average_churn(*counts, method="mean"), style.PERCENT),
-            ("Average churn: pooled", average_churn(*counts, method="pooled"), style.PERCENT),
-            ("Average churn: geometric", average_churn(*counts, method="geometric"), style.PERCENT),
-        ]
+        averages = churn_averages(frame)
+        summary += [("Latest retention", float(frame["retention"].iloc[-1]), style.PERCENT)]
+        summary += [(f"Average churn: {method}", float(averages[method]), style.PERCENT)
+                    for method in ("mean", "pooled", "geometric")]
     if readout["latest_per_year"] is not None:
         summary.append(("Latest retention, per year", readout["latest_per_year"], style.PERCENT))
     if compared is not None:

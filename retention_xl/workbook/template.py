@@ -2,9 +2,9 @@
 
 Every formula here restates, in the Excel 2010 function set, a formula of the
 core (:mod:`retention_xl.rates`, :mod:`retention_xl.value`,
-:mod:`retention_xl.projection`) or of :mod:`retention_xl.benchmarks`, step for
+:mod:`retention_xl.projection`) or of :mod:`retention_xl.industry`, step for
 step and in the same order of operations, so that LibreOffice and Excel give
-the same numbers as Python; ``tests/test_workbook_parity.py`` recalculates the
+the same numbers as Python; ``tests/test_workbook_libreoffice.py`` recalculates the
 template with LibreOffice and compares every computed cell with the core.
 The messages of the ``Check`` column are the core's own sentences
 (:class:`retention_xl.Problem` clauses) for the same data errors.
@@ -249,7 +249,7 @@ def _data_sheet(workbook, ws, rows, industry, periods_per_year, benchmark_rows) 
             f'=IF(OR({k}<QuarterWindow,${RET}{r}=""),"",IF(COUNT({window})<QuarterWindow,"",'
             f'IF(PeriodsPerYear>=4,PRODUCT({window})^(PeriodsPerYear/QuarterWindow),'
             f'${RET}{r}^PeriodsPerYear)))')
-        # benchmarks.benchmark_comparison: too far below beyond 15 significant digits only
+        # industry.benchmark_comparison: too far below beyond 15 significant digits only
         formulas[BELOW] = (f'=IF(${QUARTER}{r}="","",IF((BenchmarkYearly-${QUARTER}{r})-Tolerance>'
                            f'{TOL}*MAX(BenchmarkYearly,${QUARTER}{r},Tolerance),1,0))')
         formulas[ALERT] = (f'=IF(OR(${BELOW}{r}="",{k}<=QuarterWindow),0,'
@@ -335,7 +335,7 @@ def _settings_and_summary(workbook, ws, first, last, industry, periods_per_year,
         style.label(ws[f"{L}{row}"], text)
         style.result_cell(ws[f"{V}{row}"], formula, fmt)
         _name(workbook, name, DATA_SHEET, f"{V}{row}")
-    # Hidden helpers for the summary and the alert rule (benchmarks.quarter_window).
+    # Hidden helpers for the summary and the alert rule (industry.quarter_window).
     helpers = {
         "Tolerance": ("=TolerancePoints/100", f"{VALID}1"),
         "QuarterWindow": ("=MAX(1,ROUND(PeriodsPerYear/4,0))", f"{VALID}2"),

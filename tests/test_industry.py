@@ -1,4 +1,4 @@
-"""Benchmarks (domain.md section 6): the shipped tables, user tables, and the alert rule."""
+"""Benchmarks (docs/methodology.md section 6): the shipped tables, user tables, and the alert rule."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import retention_xl as rx
-from retention_xl.benchmarks import benchmark_comparison, quarter_window
+from retention_xl.industry import benchmark_comparison, quarter_window
 
 DOMAIN_TABLE = {
     "Media": 0.84, "Professional services": 0.84, "Automotive & transportation": 0.83,
