@@ -6,6 +6,7 @@ the sentence naming the limit and the path box, never silence.
 from __future__ import annotations
 
 import pathlib
+import tempfile
 
 import pytest
 from conftest import require_program
@@ -15,6 +16,7 @@ from retention_xl.widgets.from_data import MAX_UPLOAD_BYTES, UPLOAD_LIMIT_TEXT, 
 ROOT = pathlib.Path(__file__).parent.parent
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+SHOT = pathlib.Path(tempfile.gettempdir()) / "retention_xl_upload_too_big.png"  # looked at, not committed
 HEADER = "Period,Customers at start,Customers at end,New customers\n"
 ROWS = "Q1,100,90,10\nQ2,100,92,12\nQ3,104,95,9\n"
 
@@ -78,6 +80,18 @@ def test_an_upload_just_under_the_limit_is_read_and_one_over_it_is_refused_with_
             sentence = upload_too_large("too_big.csv", over.stat().st_size)
             expect(page.get_by_role("alert").filter(has_text=sentence)).to_be_visible(timeout=30_000)
             assert "51.0 MB, more than the 50 MB" in sentence
-            page.screenshot(path=str(tmp_path / "upload_too_big.png"))
+
+            # far above what the server takes: refused by the page itself, before sending
+            from retention_xl.widgets.serve import websocket_message_limit
+
+            huge = padded_csv(tmp_path / "huge.csv", websocket_message_limit() + 8 * 2**20)
+            with page.expect_file_chooser() as chooser:
+                button.click()
+            chooser.value.set_files(str(huge))
+            refused = page.locator(".rxl-upload-refused[role=alert]")
+            expect(refused).to_have_text(upload_too_large("huge.csv", huge.stat().st_size))
+            page.screenshot(path=str(SHOT))
+            # refused by the page, the file never reached the kernel: the file read before stays
+            expect(page.locator(".rxl-note", has_text="Showing just_under.csv")).to_be_visible()
         finally:
             browser.close()
