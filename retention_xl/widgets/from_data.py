@@ -28,9 +28,25 @@ EXAMPLE_PATH = pathlib.Path(__file__).with_name("example_periods.csv")
 PERIODS_PER_YEAR = {f"{name}s": _CORE_PPY[name] for name in ("quarter", "month", "year")}
 #: The choice shown while a file does not say how long its periods are: never assumed.
 UNKNOWN_PERIODS = "choose: the file does not say"
-#: Largest upload read. Voila's websocket (tornado) drops larger messages before they reach
-#: the page's code, so the limit is stated on the page and checked here for what arrives.
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+#: Largest upload read: the one place the limit lives. The page refuses a larger file before
+#: sending it (page template, from the upload button's ``rxl-max-upload-N`` class), the server
+#: accepts websocket messages a little larger (serve.py), and :meth:`FromData._read_upload`
+#: refuses what arrives above it: a file too large always gets a sentence, never silence.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: The limit as the page states it.
+UPLOAD_LIMIT_TEXT = f"{MAX_UPLOAD_BYTES / 2**20:,.0f} MB"
+
+
+def upload_too_large(name: str, size: int) -> str:
+    """The sentence for an upload above :data:`MAX_UPLOAD_BYTES` (the page's script says the same).
+
+    Examples
+    --------
+    >>> upload_too_large("sales.csv", 60 * 2**20)
+    'sales.csv is 60.0 MB, more than the 50 MB an upload can be: type its path in the box below instead.'
+    """
+    return (f"{name} is {size / 2**20:,.1f} MB, more than the {UPLOAD_LIMIT_TEXT} an upload can be: "
+            "type its path in the box below instead.")
 
 _MOST_PROBLEMS_SHOWN = 8
 
@@ -81,7 +97,9 @@ class FromData(widgets.VBox):
         style = {"description_width": LABEL_WIDTH}
         wide = widgets.Layout(width="520px")
         self.upload = widgets.FileUpload(accept=".xlsx,.xlsm,.csv", multiple=False,
-                                         description="Upload a file", tooltip="Upload a file (up to 10 MB)")
+                                         description="Upload a file",
+                                         tooltip=f"Upload a file (up to {UPLOAD_LIMIT_TEXT})")
+        self.upload.add_class(f"rxl-max-upload-{MAX_UPLOAD_BYTES}")  # read by the page's script
         self.path = widgets.Text(description="Or the file's path on this computer",
                                  placeholder="e.g. C:\\Reports\\retention.xlsx", style=style,
                                  layout=wide)
@@ -110,7 +128,8 @@ class FromData(widgets.VBox):
         header = widgets.HTML(
             CSS + '<div class="rxl-title">Your retention, period by period</div>'
             '<div class="rxl-note">Load the filled template workbook or a CSV with the '
-            'columns Period, Customers at start, Customers at end, New customers (up to 10 MB). '
+            'columns Period, Customers at start, Customers at end, New customers (up to '
+            f'{UPLOAD_LIMIT_TEXT}; a larger file: type its path). '
             "A filled template's own settings (periods per year, industry, tolerance) are used; "
             'you can change them below. Your file is only read, never changed.</div>')
         super().__init__([header, self.upload,
@@ -224,8 +243,7 @@ class FromData(widgets.VBox):
             return
         content = upload.get("content") or b""
         if len(content) > MAX_UPLOAD_BYTES:
-            self._fail(f"{shown} is {len(content) / 2**20:,.1f} MB, more than the "
-                       f"{MAX_UPLOAD_BYTES / 2**20:,.0f} MB an upload can be: type its path instead.")
+            self._fail(upload_too_large(shown, len(content)))
             return
         # the upload arrives as bytes: read it from a private copy whose name is the user's,
         # cleaned to plain characters, so that every message names the file they chose

@@ -234,6 +234,14 @@ def install_guards(max_kernels: int = MAX_KERNELS) -> None:
     voila_app.voila_kernel_manager_factory = capped_factory
 
 
+def websocket_message_limit() -> int:
+    """Largest websocket message the server takes: the upload limit plus 4 MiB for the
+    message's own header (and for a file a little too large, refused by the widget)."""
+    from .from_data import MAX_UPLOAD_BYTES
+
+    return MAX_UPLOAD_BYTES + 4 * 2**20
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run Voila with the guards. ``--preload=NOTEBOOK:N`` keeps N kernels of that
     notebook ready, already run (Voila's preheated kernels), and no other."""
@@ -243,6 +251,9 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv[1:] if argv is None else argv)
     config = Config()
+    # tornado drops a websocket message above 10 MiB without a word: let an upload up to the
+    # stated limit (and a little over, which the widget then refuses with its sentence) arrive
+    config.Voila.tornado_settings = {"websocket_max_message_size": websocket_message_limit()}
     for arg in [a for a in args if a.startswith("--preload=")]:
         args.remove(arg)
         notebook, _, size = arg.split("=", 1)[1].rpartition(":")
