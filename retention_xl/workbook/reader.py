@@ -548,6 +548,8 @@ def _csv_rows(path: Path):
     heading = dict(zip(("start", "end", "new"), _HEADERS[1:]))
     try:
         for record in reader:
+            if header is not None and not "".join(record).strip():
+                continue  # a blank row (spreadsheets write ",,," for them): skipped at C speed
             line = reader.line_num
             if header is None:
                 if not any(cell.strip() for cell in record):
