@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+from retention_xl.widgets.from_data import MAX_UPLOAD_BYTES
 import pytest
 
 import retention_xl as rx
@@ -412,7 +413,7 @@ def test_from_data_asks_for_the_period_length_instead_of_assuming_quarters(tmp_p
     ("../../etc/passwd.csv", (HEADER + "Q1,100,95,5\n").encode(), None),
     ("x" * 500 + ".csv", (HEADER + "Q1,100,95,5\n").encode(), None),
     ("notes.txt", b"hello", "neither an Excel workbook"),
-    ("big.csv", b"x" * (10 * 1024 * 1024 + 1), "more than the 10 MB an upload can be"),
+    ("big.csv", b"x" * (MAX_UPLOAD_BYTES + 1), f"more than the {MAX_UPLOAD_BYTES // 2**20} MB an upload can be"),
 ])
 def test_odd_uploads_get_a_message_never_an_exception(name, content, words):
     from retention_xl.widgets import FromData
