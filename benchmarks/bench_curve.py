@@ -12,16 +12,14 @@ figure is a median of interleaved runs, with the spread of the middle 80%.
 
 from __future__ import annotations
 
-import gc
 import statistics
-import time
 
 import numpy as np
 import pandas as pd
 
 import retention_xl as rx
 
-from .timing import fmt_seconds
+from .timing import fmt_seconds, interleaved_times
 
 REPEAT = 41
 
@@ -62,19 +60,6 @@ def textbook_fit(groups: list[np.ndarray]):
     return np.exp(result.x)
 
 
-def timings(actions: dict, repeat: int = REPEAT) -> dict[str, list[float]]:
-    for action in actions.values():
-        action()
-    times: dict[str, list[float]] = {name: [] for name in actions}
-    for _ in range(repeat):
-        for name, action in actions.items():
-            gc.collect()
-            begin = time.perf_counter()
-            action()
-            times[name].append(time.perf_counter() - begin)
-    return times
-
-
 def spread(values: list[float]) -> str:
     low, high = np.percentile(values, [10, 90])
     return f"{fmt_seconds(low)} to {fmt_seconds(high)}"
@@ -89,7 +74,7 @@ def main() -> None:
     groups = [row[~np.isnan(row)] for row in table.to_numpy()]
     cells = [[float(v)] for v in group]
 
-    times = timings({
+    times = interleaved_times(repeat=REPEAT, actions={
         "rx.fit_retention_curve, 36 cohorts": lambda: rx.fit_retention_curve(table),
         "textbook scipy fit, 36 cohorts": lambda: textbook_fit(groups),
         "rx.fit_retention_curve, 1 group x 12": lambda: rx.fit_retention_curve(group),

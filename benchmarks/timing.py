@@ -28,6 +28,13 @@ def median_seconds(action: Callable[[], object], repeat: int = 7, warmup: int = 
 def interleaved_medians(actions: dict[str, Callable[[], object]], repeat: int = 7,
                         warmup: int = 1) -> dict[str, float]:
     """Median time of each action, the actions taking turns so that noise hits all alike."""
+    times = interleaved_times(actions, repeat, warmup)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def interleaved_times(actions: dict[str, Callable[[], object]], repeat: int = 7,
+                      warmup: int = 1) -> dict[str, list[float]]:
+    """Every time of each action (for medians and spreads), the actions taking turns."""
     for action in actions.values():
         for _ in range(warmup):
             action()
@@ -38,7 +45,7 @@ def interleaved_medians(actions: dict[str, Callable[[], object]], repeat: int = 
             begin = time.perf_counter()
             action()
             times[name].append(time.perf_counter() - begin)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return times
 
 
 def fmt_seconds(seconds: float) -> str:

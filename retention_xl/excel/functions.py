@@ -328,15 +328,9 @@ def COHORT_MATRIX(customer_ids, purchase_dates, period="month", exclude_invalid=
     parsed = _log_frame(ids, dates)
     if isinstance(parsed, str):
         return parsed
-    frame = parsed
-    try:
-        analysis = rx.analyse_log(frame, period=read_choice(period, "month"),
-                                  exclude_invalid=_flag(exclude_invalid), face="excel")
-    except rx.RetentionInputError as error:
-        return message(error.problems[0])
-    except ImportError:
-        return message(rx.Problem("input", "COHORT_MATRIX needs the pyarrow package",
-                                  "add pyarrow to requirements.txt"))
+    analysis = _from_log("COHORT_MATRIX", rx.analyse_log, parsed, period, exclude_invalid)
+    if isinstance(analysis, str):
+        return analysis
     shares = analysis.cohort_matrix
     header = ["Cohort", "Customers"] + [float(c) for c in shares.columns]
     body = _table_cells(shares)
@@ -402,6 +396,18 @@ def _log_frame(ids, dates, amounts=None):
     return frame
 
 
+def _from_log(name, core, frame, period, exclude_invalid):
+    """The core's answer for a purchase log read from cells, or the cell message of its problem."""
+    try:
+        return core(frame, period=read_choice(period, "month"), exclude_invalid=_flag(exclude_invalid),
+                    face="excel")
+    except rx.RetentionInputError as error:
+        return message(error.problems[0])
+    except ImportError:
+        return message(rx.Problem("input", f"{name} needs the pyarrow package",
+                                  "add pyarrow to requirements.txt"))
+
+
 #: Header of the REVENUE_RETENTION spill.
 REVENUE_RETENTION_HEADER = ["Period", "Revenue", "Revenue of the period before",
                             "From the period before's customers", "Kept (capped)",
@@ -420,14 +426,9 @@ def REVENUE_RETENTION(customer_ids, purchase_dates, amounts, period="month", exc
     parsed = _log_frame(*flat)
     if isinstance(parsed, str):
         return parsed
-    try:
-        table = rx.revenue_retention(parsed, period=read_choice(period, "month"),
-                                     exclude_invalid=_flag(exclude_invalid), face="excel")
-    except rx.RetentionInputError as error:
-        return message(error.problems[0])
-    except ImportError:
-        return message(rx.Problem("input", "REVENUE_RETENTION needs the pyarrow package",
-                                  "add pyarrow to requirements.txt"))
+    table = _from_log("REVENUE_RETENTION", rx.revenue_retention, parsed, period, exclude_invalid)
+    if isinstance(table, str):
+        return table
     return [REVENUE_RETENTION_HEADER] + [[str(label)] + row for label, row in
                                          zip(table.index, _table_cells(table[list(rx.logs.REVENUE_COLUMNS)]))]
 
