@@ -437,7 +437,8 @@ def _check_customer(column):
 
     bad = pc.is_null(column, nan_is_null=True) if pa.types.is_floating(column.type) else pc.is_null(column)
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        bad = pc.or_kleene(bad, pc.equal(pc.utf8_trim_whitespace(column), ""))
+        # empty or all-whitespace text, tested in place (trimming would copy every id)
+        bad = pc.or_kleene(bad, pc.or_(pc.equal(column, ""), pc.utf8_is_space(column)))
         bad = pc.fill_null(bad, True)
     if not pc.any(bad).as_py():
         return None
@@ -755,7 +756,8 @@ def read_log(log: Any, customer: str = "customer_id", date: str = "date", amount
             raise RetentionInputError(report.problems(names_for_missing, face))
         report.excluded = int(bad_any.sum())
         keep = ~bad_any
-    positions = np.arange(table.num_rows) if keep is None else np.flatnonzero(keep)
+    # row of the file of each kept row, for examples (None: every row kept, row i is row i)
+    positions = None if keep is None else np.flatnonzero(keep)
     if keep is not None:
         mask = pa.array(keep)
         cust, dates = cust.filter(mask), dates.filter(mask)
@@ -778,7 +780,7 @@ def read_log(log: Any, customer: str = "customer_id", date: str = "date", amount
             if mask_np.any():
                 setattr(report, kind, int(mask_np.sum()))
                 first = np.flatnonzero(mask_np)[:EXAMPLES]
-                report.examples[kind] = [(where(int(positions[i])), None if column is None else column[int(i)].as_py())
+                report.examples[kind] = [(where(int(i if positions is None else positions[i])), None if column is None else column[int(i)].as_py())
                                          for i in first]
         if copies.any():
             mask = pa.array(~copies)
