@@ -364,14 +364,14 @@ def test_from_data_uses_the_files_settings_and_says_where_they_came_from(tmp_pat
     path = filled_template(tmp_path, MONTHS, ppy=12, industry="Retail", points=2)
     view = FromData(path)
     readout = report_readout(path)
-    assert (view.periods.value, view.industry.value, view.tolerance.value) == ("months", "Retail", 2)
+    assert (view.periods.value, view.industry.value, view.tolerance.value) == ("months", "Retail", "2")
     settings = view.settings_text()
     assert "Periods per year: 12 (from the file's Settings (Data!K5))" in settings
     assert "alert when more than 2 points below (from the file's Settings (Data!K7))" in settings
     assert view.per_year_text() == rx.formatting.percent(readout["latest_per_year"])
     assert f"Latest retention, per year: {view.per_year_text()}." in rx.widgets._controls.text_of(view.source.value)
     assert view.table["alert"].tolist() == readout["table"]["alert"].tolist()
-    view.tolerance.value = 10
+    view.tolerance.value = "10"
     assert "(your choice)" in view.settings_text()
 
 

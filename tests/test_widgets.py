@@ -247,8 +247,23 @@ def test_from_data_follows_industry_and_tolerance(tmp_path):
     assert view.alert_text().startswith("No alert") and "Retail benchmark (63.0% a year)" in view.alert_text()
     assert bytes(view.image.value) != image
     view.industry.value = "Telecommunications"
-    view.tolerance.value = 10
+    view.tolerance.value = "10"
     assert view.alert_text().startswith("No alert: retention was never more than 10 points")
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("150", "Tolerance must be a percentage from 0% to 100% (5 means 5 points), got 150%"),
+    ("-2", "Tolerance cannot be negative, got -2%"),
+    ("abc", "Tolerance must be a number, got the text 'abc'"),
+])
+def test_from_data_tolerance_is_judged_by_the_core_never_clamped(typed, expected):
+    view = FromData()
+    view.tolerance.value = typed
+    assert view.problem().startswith(expected)
+    assert view.tolerance.value == typed and view.table is None  # kept as typed; no old numbers
+    view.tolerance.value = "2.5%"  # the file is still loaded: a good value shows it again
+    assert view.problem() == "" and view.table is not None
+    assert "more than 2.5 points" in view.alert_text()
 
 
 def test_from_data_loads_a_csv_by_path_and_by_upload(tmp_path):

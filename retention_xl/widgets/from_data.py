@@ -15,8 +15,9 @@ from .. import formatting as fmt
 from ..industry import DEFAULT_TOLERANCE
 from ..periods import PERIODS_PER_YEAR as _CORE_PPY
 from ..plots import figure_png, retention_trend_figure
-from ._controls import CSS, LABEL_WIDTH, message, text_of
+from ._controls import CSS, LABEL_WIDTH, error_text, message, plain, text_of
 from .serve import readable_file
+from ..typed_text import number_from_text
 
 __all__ = ["FromData", "EXAMPLE_PATH"]
 
@@ -111,10 +112,10 @@ class FromData(widgets.VBox):
         self.industry = widgets.Dropdown(options=industries["industry"].tolist(),
                                          value=industry, description="Your industry",
                                          style=style, layout=widgets.Layout(width="520px"))
-        self.tolerance = widgets.BoundedFloatText(
-            value=DEFAULT_TOLERANCE * 100, min=0, max=100, step=1,
-            description="Too far below = more than (points)", style=style,
-            layout=widgets.Layout(width="390px"))
+        # text read by the one reader, judged by the core: never clamped to a range
+        self.tolerance = widgets.Text(value=plain(DEFAULT_TOLERANCE * 100),
+                                      description="Too far below = more than (points)", style=style,
+                                      layout=widgets.Layout(width="390px"))
         self.source = widgets.HTML()
         self.message = widgets.HTML()
         self.alert = widgets.HTML()
@@ -142,6 +143,19 @@ class FromData(widgets.VBox):
                               ("tolerance", self.tolerance)):
             control.observe(lambda _change, name=name: self._changed(name), names="value")
         self.load(EXAMPLE_PATH if path is None else path)
+
+    def _tolerance_points(self):
+        """The tolerance as typed, in points (5 or 5%), or the text itself when it is not a
+        number, so that the core's sentence names it."""
+        text = self.tolerance.value
+        body = text.strip().removesuffix("%").removesuffix("points").removesuffix("pts").strip()
+        number = number_from_text(body)
+        return text if number is None else number
+
+    def _tolerance(self):
+        """The tolerance for the core: a fraction (5 points is 0.05), or the text."""
+        points = self._tolerance_points()
+        return points if isinstance(points, str) else points / 100
 
     def _changed(self, name: str) -> None:
         if self._setting:  # the file's own settings: shown once, after all are set
@@ -214,7 +228,7 @@ class FromData(widgets.VBox):
                 self.industry.options = packaged
                 self.industry.value = current if current in packaged else packaged[0]
             if file.tolerance is not None:
-                self.tolerance.value = file.tolerance * 100
+                self.tolerance.value = plain(file.tolerance * 100)
         finally:
             self._setting = False
 
@@ -292,10 +306,18 @@ class FromData(widgets.VBox):
             # would otherwise be laid on a calendar, and a gap would shift the comparisons)
             table = rx.period_table(self.frame.reset_index(drop=True),
                                     periods_per_year=self._ppy[self.periods.value],
-                                    benchmark=benchmark_source[0], tolerance=self.tolerance.value / 100)
+                                    benchmark=benchmark_source[0], tolerance=self._tolerance())
             table.index = pd.Index([_shown(label, i) for i, label in enumerate(self.frame["period"])],
                                    name="period")
         except rx.RetentionInputError as error:
+            if all(problem.field == "tolerance" for problem in error.problems):
+                # the setting typed is wrong, not the file: say so in points, keep the file loaded
+                self.table = None
+                self.source.value = self.alert.value = self.table_html.value = ""
+                self.image.layout.display = "none"
+                text = error_text(error, ("tolerance",)).replace("(0.05 for 5 points)", "(5 means 5 points)")
+                self.message.value = message(text)
+                return False
             return self._fail(self._problems(error, self.source_name))
         self.table = table
         self.message.value = ""
@@ -313,14 +335,14 @@ class FromData(widgets.VBox):
             pd.DataFrame(chart_table), benchmark=benchmark,
             benchmark_label="Industry benchmark",
             title=f"Your retention as a yearly rate, against {industry}",
-            tolerance=self.tolerance.value / 100, alerts=table["alert"].to_numpy(dtype=bool))
+            tolerance=self._tolerance(), alerts=table["alert"].to_numpy(dtype=bool))
         self.image.value = figure_png(figure)
         self.image.layout.display = None
         self.table_html.value = self._table_html(table)
         return True
 
     def _alert_html(self, table, industry: str, benchmark: float) -> str:
-        points = fmt.count_as_given(self.tolerance.value)
+        points = fmt.count_as_given(self._tolerance_points())
         alerts = [str(p) for p in table.index[table["alert"].to_numpy(dtype=bool)]]
         if alerts:
             text = (f"<b>Alert:</b> retention was more than {points} points below the "
@@ -371,7 +393,7 @@ class FromData(widgets.VBox):
             found = sources.get(key, "not in the file")
             return f"from {found}" if found != "not in the file" else default
 
-        points = fmt.count_as_given(self.tolerance.value)
+        points = fmt.count_as_given(self._tolerance_points())
         return (f"Periods per year: {self._ppy[self.periods.value]:g} "
                 f"({origin('periods', 'periods_per_year', 'your choice')}); industry: {self.industry.value} "
                 f"({origin('industry', 'industry', 'the default: not in the file')}); alert when more than "
