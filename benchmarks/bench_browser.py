@@ -134,3 +134,66 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --------------------------------------------------------------------------- typing latency
+#: The tabs measured for key press to new chart, and the slider pressed on each.
+TYPING_TABS = (("Retention calculator", "Customers at start of period"),
+               ("What is better retention worth?", "Retention uplift, points"))
+
+
+def typing_latencies(browser, server, runs: int = 1) -> dict[str, list[list[float]]]:
+    """Key press to new chart shown, ``CHANGES`` per tab and run, each run in a fresh page
+    (a new kernel): {tab: [run 1's times in ms, run 2's ...]}."""
+    found: dict[str, list[list[float]]] = {tab: [] for tab, _ in TYPING_TABS}
+    for _ in range(runs):
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        try:
+            page = context.new_page()
+            page.goto(server.url(), wait_until="commit")
+            page.get_by_role("textbox", name="Customers at start of period",
+                             exact=True).wait_for(timeout=60_000)
+            page.evaluate(_WATCH)
+            for tab, slider in TYPING_TABS:
+                page.get_by_role("tab", name=tab).click()
+                page.wait_for_timeout(500)
+                found[tab].append(_key_latencies(page, slider))
+        finally:
+            context.close()
+    return found
+
+
+def typing_report(found: dict[str, list[list[float]]]) -> None:
+    """Median and p90 of each run, then of all runs together, per tab."""
+    for tab, runs in found.items():
+        each = ", ".join(f"{statistics.median(t):.0f}/{_percentile(t, 0.9):.0f}" for t in runs)
+        times = [x for t in runs for x in t]
+        p50, p90 = statistics.median(times), _percentile(times, 0.9)
+        verdict = "meets" if p50 <= 40 and p90 <= 80 else "MISSES"
+        print(f"{tab}: key press to new chart shown, median {p50:.0f} ms, p90 {p90:.0f} ms, "
+              f"worst {max(times):.0f} ms over {len(times)} changes in {len(runs)} page(s) "
+              f"(each page's median/p90: {each}) ({verdict} target median <= 40 ms, p90 <= 80 ms)")
+
+
+def main_typing(runs: int = 3) -> None:
+    """Only the typing measure, in ``runs`` fresh pages: ``python -m benchmarks typing``."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        print("skipped: Debian's chromium is not installed")
+        return
+    from playwright.sync_api import sync_playwright
+
+    from retention_xl.widgets.app import VoilaServer
+
+    with VoilaServer(ROOT / "widgets").start(timeout=120) as server, \
+            sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            with open("/proc/loadavg") as load:
+                print(f"load average before: {' '.join(load.read().split()[:3])}")
+            typing_report(typing_latencies(browser, server, runs))
+            with open("/proc/loadavg") as load:
+                print(f"load average after: {' '.join(load.read().split()[:3])}")
+        finally:
+            browser.close()
