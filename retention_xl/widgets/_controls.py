@@ -31,9 +31,11 @@ CSS = """
 .rxl-note { font-family:sans-serif; font-size:13px; color:#607080; line-height:1.45; }
 .rxl-title { font-family:sans-serif; font-size:20px; font-weight:600; color:#263238; margin:4px 0; }
 .rxl-chart { width:100%; max-width:500px; height:auto; }
-/* typed but not yet computed: the old results fade (after 0.2 s, so quick updates do not flicker) */
-.rxl-pending .rxl-chart, .rxl-pending .rxl-card, .rxl-pending .rxl-summary {
-  opacity:0.4; transition:opacity 0.1s 0.2s; }
+/* typed but not yet computed (Recalculation): the old results fade, after 0.2 s so that
+   quick updates do not flicker */
+.rxl-pending .rxl-chart, .rxl-pending .rxl-card, .rxl-pending .rxl-summary,
+.rxl-pending .rxl-note, .rxl-pending .rxl-table, .rxl-pending .widget-image,
+.rxl-pending .rxl-message { opacity:0.4; transition:opacity 0.1s 0.2s; }
 /* every tab reachable: the tab titles wrap instead of running off the page */
 .rxl-app .lm-TabBar-content { flex-wrap:wrap; }
 @media (max-width: 640px) {
@@ -134,8 +136,9 @@ class LinkedNumber:
         self.slider.style = {"description_width": "0px"}
         self.slider.add_class("rxl-slider")
         self.slider.layout = widgets.Layout(width="260px", max_width="100%")
-        # every key press reaches the kernel: results follow typing, no Enter needed
-        self.box = widgets.Text(value=plain(value), description=label, continuous_update=True)
+        # every key press reaches the kernel: results follow typing (after a pause, see
+        # Recalculation), no Enter needed
+        self.box = TypedText(value=plain(value), description=label, continuous_update=True)
         self.box.style = {"description_width": LABEL_WIDTH}
         self.box.layout = widgets.Layout(width="390px", max_width="100%")
         self.box.add_class("rxl-number")
@@ -215,25 +218,94 @@ def plain(value: float) -> str:
     return f"{value:.12g}"
 
 
-class Tick(widgets.HTML):
-    """An invisible counter the kernel bumps after every recalculation.
+#: Seconds of quiet after the last key typed in a box before the results follow it.
+TYPING_PAUSE = 0.15
 
-    The page template fades a widget's results from a key press until its tick
-    changes, so results not yet updated are visibly marked as such.
 
-    >>> tick = Tick()
-    >>> tick.bump(); tick.bump(); tick.value
-    '<span data-n="2"></span>'
+class FromPage:
+    """Mixin for a text box: :attr:`from_page` is true while a change typed on the page is applied.
+
+    ipywidgets applies what the page sends through :meth:`set_state`; a change made by
+    a program (a test, a notebook cell, the slider beside the box) does not pass there.
     """
 
-    def __init__(self):
-        super().__init__(layout=widgets.Layout(display="none"))
-        self.add_class("rxl-tick")
-        self._n = 0
+    from_page = False
 
-    def bump(self) -> None:
-        self._n += 1
-        self.value = f'<span data-n="{self._n}"></span>'
+    def set_state(self, sync_data):
+        self.from_page = True
+        try:
+            super().set_state(sync_data)
+        finally:
+            self.from_page = False
+
+
+class TypedText(FromPage, widgets.Text):
+    """A one-line text box that knows when its text was typed on the page (:attr:`from_page`)."""
+
+
+class TypedTextarea(FromPage, widgets.Textarea):
+    """A text area that knows when its text was typed on the page (:attr:`from_page`)."""
+
+
+class Recalculation:
+    """When a widget's results are worked out again: the one helper every widget uses.
+
+    :meth:`now` recalculates at once: a slider moved, a setting chosen, a program
+    set a value. :meth:`changed` is what the boxes call: text typed on a live page
+    waits for a pause in typing (:data:`TYPING_PAUSE`) so the numbers do not jump
+    at every key, and meanwhile the widget carries the class ``rxl-pending``, which
+    fades its results: they are visibly not yet updated. The class is set and
+    cleared here, in the kernel, by the same code that recalculates, so the page
+    shows results as current only once they are computed from the latest text.
+    Without a live page (a script, a test) every change is recalculated at once.
+
+    Parameters
+    ----------
+    widget : ipywidgets.DOMWidget
+        The widget whose results are shown (it gets the ``rxl-pending`` class).
+    recalculate : callable
+        Works the results out from the current inputs and shows them.
+
+    Examples
+    --------
+    >>> import ipywidgets as widgets
+    >>> shown = []
+    >>> box = TypedText(value="1")
+    >>> recalculation = Recalculation(widgets.VBox(), lambda: shown.append(box.value))
+    >>> box.observe(recalculation.changed, names="value")
+    >>> box.value = "12"   # set by a program: at once
+    >>> shown
+    ['12']
+    """
+
+    def __init__(self, widget, recalculate):
+        self.widget, self._recalculate = widget, recalculate
+        self._timer = None
+
+    def now(self, _change=None) -> None:
+        """Recalculate at once (and drop a recalculation still waiting for a pause)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        try:
+            self._recalculate()
+        finally:
+            self.widget.remove_class("rxl-pending")  # what is shown is current
+
+    def changed(self, change=None) -> None:
+        """A box changed: typed on a live page, wait for a pause; otherwise at once."""
+        if change is None or not getattr(change["owner"], "from_page", False):
+            return self.now()
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop: nothing could run the delayed call
+            return self.now()
+        if self._timer is not None:
+            self._timer.cancel()
+        self.widget.add_class("rxl-pending")
+        self._timer = loop.call_later(TYPING_PAUSE, self.now)
 
 
 class ChartImage(widgets.HTML):

@@ -8,7 +8,7 @@ import retention_xl as rx
 
 from .. import formatting as fmt
 from ..plots import SplitChart
-from ._controls import CSS, ChartImage, LinkedNumber, Tick, card, error_text, message, text_of
+from ._controls import CSS, ChartImage, LinkedNumber, Recalculation, card, error_text, message, text_of
 
 __all__ = ["RetentionCalculator"]
 
@@ -58,19 +58,13 @@ class RetentionCalculator(widgets.VBox):
             '<div class="rxl-note">Type the number of customers at the start and end of a '
             'period (a month, a quarter, a year) and how many of them were new, or move the '
             'sliders.</div>')
-        self.tick = Tick()
         super().__init__([header, self.start.row, self.end.row, self.new.row, self.cards,
-                          self.message, self.image, self.tick])
+                          self.message, self.image])
         self.add_class("rxl-widget")
+        self.recalculation = Recalculation(self, self._recalculate)
         for control in (self.start, self.end, self.new):
-            control.observe(self._refresh)
-        self._refresh()
-
-    def _refresh(self, _change=None) -> None:
-        try:
-            self._recalculate()
-        finally:
-            self.tick.bump()  # the page stops marking the results as not yet updated
+            control.observe(self.recalculation.changed)
+        self.recalculation.now()
 
     def _recalculate(self) -> None:
         counts = (self.start.value, self.end.value, self.new.value)

@@ -11,7 +11,8 @@ import retention_xl as rx
 from .. import formatting as fmt
 from ..plots import figure_png, retention_curve_figure
 from ..typed_text import number_from_text
-from ._controls import CSS, ChartImage, LinkedNumber, card, error_text, message, text_of
+from ._controls import (CSS, ChartImage, LinkedNumber, Recalculation, TypedTextarea, card, error_text,
+                        message, text_of)
 
 __all__ = ["GroupForecast", "read_counts"]
 
@@ -77,7 +78,7 @@ class GroupForecast(widgets.VBox):
 
     def __init__(self, counts: str = EXAMPLE, margin: float = 100, discount_rate: float = 0.10,
                  periods_ahead: int = 12):
-        self.counts = widgets.Textarea(
+        self.counts = TypedTextarea(
             value=counts, description="Active customers by period",
             placeholder="e.g. 1000, 631, 468, 382 (or paste a column)",
             style={"description_width": "250px"}, layout=widgets.Layout(width="640px", height="70px"))
@@ -100,13 +101,16 @@ class GroupForecast(widgets.VBox):
             'Trust it for a group of at least a few hundred customers and a few periods.</div>')
         super().__init__([header, self.counts, self.margin.row, self.discount_rate.row,
                           self.periods_ahead.row, self.cards, self.summary, self.message, self.image])
-        self.counts.observe(self._refresh, names="value")
+        self.add_class("rxl-widget")
+        # typed counts are fitted after a pause in typing, the results marked until then
+        self.recalculation = Recalculation(self, self._recalculate)
+        self.counts.observe(self.recalculation.changed, names="value")
         for control in (self.margin, self.discount_rate, self.periods_ahead):
-            control.observe(self._refresh)
-        self._refresh()
+            control.observe(self.recalculation.changed)
+        self.recalculation.now()
 
     # ---- what the page shows
-    def _refresh(self, _change=None) -> None:
+    def _recalculate(self) -> None:
         try:
             curve = rx.fit_retention_curve(read_counts(self.counts.value))
             discount = self.discount_rate.fraction  # the box is in percent

@@ -15,7 +15,7 @@ from .. import formatting as fmt
 from ..industry import DEFAULT_TOLERANCE
 from ..periods import PERIODS_PER_YEAR as _CORE_PPY
 from ..plots import figure_png, retention_trend_figure
-from ._controls import CSS, LABEL_WIDTH, error_text, message, plain, text_of
+from ._controls import CSS, LABEL_WIDTH, Recalculation, TypedText, error_text, message, plain, text_of
 from .serve import readable_file
 from ..typed_text import number_from_text
 
@@ -113,9 +113,13 @@ class FromData(widgets.VBox):
                                          value=industry, description="Your industry",
                                          style=style, layout=widgets.Layout(width="520px"))
         # text read by the one reader, judged by the core: never clamped to a range
-        self.tolerance = widgets.Text(value=plain(DEFAULT_TOLERANCE * 100),
+        self.tolerance = TypedText(value=plain(DEFAULT_TOLERANCE * 100),
                                       description="Too far below = more than (points)", style=style,
                                       layout=widgets.Layout(width="390px"))
+        # the page's script writes here the name and size of a file it refused as too large
+        # to send, so that the refusal clears the old results here like any other bad file
+        self.refused_upload = TypedText(layout=widgets.Layout(display="none"))
+        self.refused_upload.add_class("rxl-refused-upload")
         self.source = widgets.HTML()
         self.message = widgets.HTML()
         self.alert = widgets.HTML()
@@ -134,14 +138,18 @@ class FromData(widgets.VBox):
             "A filled template's own settings (periods per year, industry, tolerance) are used; "
             'you can change them below. Your file is only read, never changed.</div>')
         super().__init__([header, self.upload,
-                          widgets.HBox([self.path, self.load_button]), self.periods,
+                          widgets.HBox([self.path, self.load_button]), self.refused_upload, self.periods,
                           self.industry, self.tolerance, self.message, self.source,
                           self.alert, self.image, self.table_html])
+        self.add_class("rxl-from-data")
         self.upload.observe(self._uploaded, names="value")
+        self.refused_upload.observe(self._refused_by_page, names="value")
         self.load_button.on_click(lambda _button: self.load(self.path.value))
+        # a typed tolerance is used after a pause in typing, the results marked until then
+        self.recalculation = Recalculation(self, self._show)
         for name, control in (("periods", self.periods), ("industry", self.industry),
                               ("tolerance", self.tolerance)):
-            control.observe(lambda _change, name=name: self._changed(name), names="value")
+            control.observe(lambda change, name=name: self._changed(name, change), names="value")
         self.load(EXAMPLE_PATH if path is None else path)
 
     def _tolerance_points(self):
@@ -157,11 +165,11 @@ class FromData(widgets.VBox):
         points = self._tolerance_points()
         return points if isinstance(points, str) else points / 100
 
-    def _changed(self, name: str) -> None:
+    def _changed(self, name: str, change=None) -> None:
         if self._setting:  # the file's own settings: shown once, after all are set
             return
         self._chosen.add(name)
-        self._show()
+        self.recalculation.changed(change)
 
     # ----------------------------------------------------------------- loading
     def load(self, path, name: str | None = None) -> bool:
@@ -242,15 +250,29 @@ class FromData(widgets.VBox):
             if change["new"]:
                 self.upload.value = ()  # no stale "(1)" on the button: the file was read or refused
 
+    def _refused_by_page(self, change) -> None:
+        """The page refused a file as too large to send: say so and clear the old results,
+        as for any file that cannot be used. The page writes ``{"name": ..., "size": ...}``
+        (and when, so that the same file refused twice is a change)."""
+        import json
+
+        if not change["new"]:
+            return
+        try:
+            refused = json.loads(change["new"])
+            name, size = str(refused["name"]), int(refused["size"])
+        except (ValueError, TypeError, KeyError):
+            return  # not from the page's script: nothing to say
+        self._fail(upload_too_large(_shown_name(_base_name(name)), size))
+
     def _read_upload(self, files) -> None:
         if not files:
             return
         upload = files[0]
         raw_name = str(upload.get("name") or "upload")
-        # the name is the browser's text: show it escaped, never use it as a path
-        base = pathlib.PurePosixPath(raw_name.replace("\\", "/")).name or "upload"
+        base = _base_name(raw_name)
         suffix = pathlib.PurePosixPath(base).suffix.lower()
-        shown = base if len(base) <= 80 else base[:60] + "..." + base[-12:]
+        shown = _shown_name(base)
         if suffix not in (".xlsx", ".xlsm", ".csv"):
             self._fail(f"{shown} is neither an Excel workbook (.xlsx) nor a CSV file: give the filled "
                        "template (.xlsx) or a CSV with its columns.")
@@ -412,6 +434,16 @@ class FromData(widgets.VBox):
         if self.table is None:
             return ""
         return fmt.percent(float(self.table["annualised_retention"].iloc[-1]))
+
+
+def _base_name(raw: str) -> str:
+    """The last part of a file name the browser sent (its text: shown escaped, never a path)."""
+    return pathlib.PurePosixPath(raw.replace("\\", "/")).name or "upload"
+
+
+def _shown_name(base: str) -> str:
+    """A file name as messages show it: shortened in the middle past 80 characters."""
+    return base if len(base) <= 80 else base[:60] + "..." + base[-12:]
 
 
 def _shown(label, position: int) -> str:

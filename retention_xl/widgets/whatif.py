@@ -8,7 +8,7 @@ import retention_xl as rx
 
 from .. import formatting as fmt
 from ..plots import ProjectionChart
-from ._controls import CSS, ChartImage, LinkedNumber, Tick, error_text, message, text_of
+from ._controls import CSS, ChartImage, LinkedNumber, Recalculation, error_text, message, text_of
 
 __all__ = ["WhatIf"]
 
@@ -106,7 +106,6 @@ class WhatIf(widgets.VBox):
         self.customer_value = widgets.HTML()
         self.chart = None
         self.image = ChartImage()
-        self.tick = Tick()
         header = widgets.HTML(
             CSS + '<div class="rxl-title">What is better retention worth?</div>'
             '<div class="rxl-note">Describe your business, then move the uplift slider: the '
@@ -115,17 +114,18 @@ class WhatIf(widgets.VBox):
                           self.mode, self.uplift.row, self.new_customers.row, self.margin.row,
                           self.acquisition_cost.row, self.fixed_cost.row,
                           self.discount_rate.row, self.periods.row, self.message,
-                          self.summary, self.image, self.customer_value, self.tick])
+                          self.summary, self.image, self.customer_value])
         self.add_class("rxl-widget")
+        self.recalculation = Recalculation(self, self._recalculate)
         for control in self.controls:
-            control.observe(self._refresh)
+            control.observe(self.recalculation.changed)
         self.mode.observe(self._mode_changed, names="value")
-        self.period.observe(self._refresh, names="value")
-        self._refresh()
+        self.period.observe(self.recalculation.now, names="value")
+        self.recalculation.now()
 
     def _mode_changed(self, change) -> None:
         self.uplift.set_label(_UPLIFT_LABELS[change["new"]])
-        self._refresh()
+        self.recalculation.now()
 
     def inputs(self) -> dict:
         """The values as the core takes them (percentages as fractions; text the boxes
@@ -136,12 +136,6 @@ class WhatIf(widgets.VBox):
             periods=self.periods.value, uplift=self.uplift.fraction, mode=self.mode.value,
             acquisition_cost=self.acquisition_cost.value, fixed_cost=self.fixed_cost.value,
             discount_rate=self.discount_rate.fraction)
-
-    def _refresh(self, _change=None) -> None:
-        try:
-            self._recalculate()
-        finally:
-            self.tick.bump()  # the page stops marking the results as not yet updated
 
     def _recalculate(self) -> None:
         args = self.inputs()
