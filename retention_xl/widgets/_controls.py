@@ -34,8 +34,7 @@ CSS = """
 /* typed but not yet computed (Recalculation): the old results fade, after 0.2 s so that
    quick updates do not flicker */
 .rxl-pending .rxl-chart, .rxl-pending .rxl-card, .rxl-pending .rxl-summary,
-.rxl-pending .rxl-note, .rxl-pending .rxl-table, .rxl-pending .widget-image,
-.rxl-pending .rxl-message { opacity:0.4; transition:opacity 0.1s 0.2s; }
+.rxl-pending .rxl-result { opacity:0.4; transition:opacity 0.1s 0.2s; }
 /* every tab reachable: the tab titles wrap instead of running off the page */
 .rxl-app .lm-TabBar-content { flex-wrap:wrap; }
 @media (max-width: 640px) {

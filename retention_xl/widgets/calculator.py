@@ -51,6 +51,7 @@ class RetentionCalculator(widgets.VBox):
         self.new = LinkedNumber("New customers during period", new, 0, 1000, integer=True)
         self.cards = widgets.HTML()
         self.message = widgets.HTML()
+        self.message.add_class("rxl-result")  # an old problem fades too while typing
         self.chart = None  # made on the first valid counts, then updated in place
         self.image = ChartImage()
         header = widgets.HTML(

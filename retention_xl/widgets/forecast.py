@@ -91,6 +91,7 @@ class GroupForecast(widgets.VBox):
         self.cards = widgets.HTML()
         self.summary = widgets.HTML()
         self.message = widgets.HTML()
+        self.message.add_class("rxl-result")  # an old problem fades too while typing
         self.image = ChartImage()  # an <img> whose alt text is the summary sentence
         header = widgets.HTML(
             CSS + '<div class="rxl-title">Where is this group heading?</div>'

@@ -43,11 +43,11 @@ def upload_too_large(name: str, size: int) -> str:
 
     Examples
     --------
-    >>> upload_too_large("sales.csv", 60 * 2**20)
-    'sales.csv is 60.0 MB, more than the 50 MB an upload can be: type its path in the box below instead.'
+    >>> print(upload_too_large("sales.csv", 60 * 2**20))
+    sales.csv is 60.0 MB, more than the 50 MB an upload can be: type its path in the box under the upload button instead.
     """
     return (f"{name} is {size / 2**20:,.1f} MB, more than the {UPLOAD_LIMIT_TEXT} an upload can be: "
-            "type its path in the box below instead.")
+            "type its path in the box under the upload button instead.")
 
 _MOST_PROBLEMS_SHOWN = 8
 
@@ -125,6 +125,8 @@ class FromData(widgets.VBox):
         self.alert = widgets.HTML()
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="750px"))
         self.table_html = widgets.HTML()
+        for part in (self.source, self.message, self.alert, self.image, self.table_html):
+            part.add_class("rxl-result")  # faded while a typed setting is not yet used
         self.frame = None  # the periods as read
         self.table = None  # the period table from the core
         self.file = None  # the file as read, with the settings it carries

@@ -103,7 +103,9 @@ class WhatIf(widgets.VBox):
                          self.periods, self.new_customers]
         self.summary = widgets.HTML()
         self.message = widgets.HTML()
+        self.message.add_class("rxl-result")  # an old problem fades too while typing
         self.customer_value = widgets.HTML()
+        self.customer_value.add_class("rxl-result")
         self.chart = None
         self.image = ChartImage()
         header = widgets.HTML(

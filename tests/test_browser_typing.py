@@ -1,0 +1,153 @@
+"""Typing, refused files and the upload button in Debian's Chromium, at 390 and 1366 px.
+
+- Results follow a pause in typing (no Enter), never the half-typed numbers, and stay visibly
+  faded until they are computed from the latest text.
+- A file the page refuses for its size clears the previous file's chart, table and alert.
+- The upload button carries no file counter and no element a "null" tooltip.
+
+Screenshots go to a temporary folder (printed), to be looked at.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import tempfile
+
+import pytest
+
+from conftest import require_program
+from retention_xl.widgets.from_data import MAX_UPLOAD_BYTES, UPLOAD_LIMIT_TEXT, upload_too_large
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = pathlib.Path(__file__).parent.parent
+SHOTS = pathlib.Path(tempfile.mkdtemp(prefix="retention_xl_typing_"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+WIDTHS = [390, 1366]
+
+#: What the page shows, recorded at every frame: the first card's text and the chart's opacity.
+_RECORD = """() => {
+  window.rxlSeen = new Set(); window.rxlLowest = 1; window.rxlMarked = false;
+  const look = () => {
+    const widget = document.querySelector('.rxl-widget');
+    const card = widget && widget.querySelector('.rxl-card .rxl-value');
+    const chart = widget && widget.querySelector('img.rxl-chart');
+    if (card) window.rxlSeen.add(card.textContent);
+    if (chart) window.rxlLowest = Math.min(window.rxlLowest, Number(getComputedStyle(chart).opacity));
+    if (widget && widget.classList.contains('rxl-pending')) window.rxlMarked = true;
+    requestAnimationFrame(look);
+  };
+  look();
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser_and_server():
+    chromium = require_program("chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from retention_xl.widgets.app import VoilaServer
+
+    with VoilaServer(ROOT / "widgets").start(timeout=120) as server, \
+            sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            yield browser, server, sync_api.expect
+        finally:
+            browser.close()
+
+
+def _open(browser, server, width: int):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server.url(), wait_until="load")
+    page.get_by_role("textbox", name="Customers at start of period", exact=True).wait_for()
+    return context, page
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_results_follow_a_pause_in_typing_faded_until_then(browser_and_server, width):
+    browser, server, expect = browser_and_server
+    context, page = _open(browser, server, width)
+    try:
+        box = page.get_by_role("textbox", name="Customers at start of period", exact=True)
+        expect(page.locator(".rxl-card .rxl-value").first).to_have_text("92.5%")
+        page.evaluate(_RECORD)
+        box.focus()
+        page.keyboard.press("End")
+        # 107 -> 107000 key by key, 120 ms apart (quicker than the pause), no Enter
+        box.press_sequentially("000", delay=120)
+        page.wait_for_timeout(60)
+        page.screenshot(path=str(SHOTS / f"typing_faded_{width}.png"))
+        expect(page.locator(".rxl-card .rxl-value").first).to_have_text("0.1%")  # 99 / 107,000
+        expect(page.locator(".rxl-widget.rxl-pending")).to_have_count(0)
+        expect(page.get_by_role("img", name="Of 107,000 customers at the start, 99 were kept and "
+                                            "106,901 lost; with 21 new there were 120 at the end.")
+               ).to_be_visible()
+        assert box.input_value() == "107000"
+        seen = page.evaluate("[...window.rxlSeen]")
+        assert "9.3%" not in seen and "0.9%" not in seen, seen  # 1070 and 10700: never shown
+        assert page.evaluate("window.rxlMarked")
+        assert page.evaluate("window.rxlLowest") < 0.9  # visibly faded while not yet updated
+        page.wait_for_timeout(400)  # the fade is gone with the mark
+        chart = page.locator(".rxl-widget img.rxl-chart").first
+        assert chart.evaluate("node => getComputedStyle(node).opacity") == "1"
+        page.screenshot(path=str(SHOTS / f"typing_done_{width}.png"))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_file_refused_for_its_size_clears_the_previous_results(browser_and_server, width,
+                                                                 tmp_path):
+    browser, server, expect = browser_and_server
+    big = tmp_path / "sales_2024.csv"
+    with big.open("wb") as file:  # valid rows, then spaces: over the limit by 1 MiB
+        file.write(b"Period,Customers at start,Customers at end,New customers\nQ1,100,90,10\n")
+        file.truncate(MAX_UPLOAD_BYTES + 2**20)
+    context, page = _open(browser, server, width)
+    try:
+        page.get_by_role("tab", name="From your data").click()
+        view = page.locator(".rxl-from-data")
+        expect(view.get_by_text("Alert:")).to_be_visible()  # the example file's results
+        expect(view.locator("table.rxl-table")).to_be_visible()
+        expect(view.locator(".widget-image")).to_be_visible()
+        with page.expect_file_chooser() as chooser:
+            page.get_by_role("button", name="Upload a file").click()
+        chooser.value.set_files(str(big))
+        sentence = upload_too_large("sales_2024.csv", big.stat().st_size)
+        expect(view.get_by_role("alert").filter(has_text=sentence)).to_be_visible()
+        expect(view.locator("table.rxl-table")).to_have_count(0)
+        expect(view.locator(".widget-image")).to_be_hidden()
+        expect(view.get_by_text("Alert:")).to_have_count(0)
+        expect(view.get_by_text("Showing the example file")).to_have_count(0)
+        assert view.get_by_role("alert").count() == 1  # said once, by the widget
+        page.screenshot(path=str(SHOTS / f"refused_{width}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_the_upload_button_has_no_counter_and_nothing_says_null(browser_and_server, tmp_path):
+    browser, server, expect = browser_and_server
+    small = tmp_path / "three_quarters.csv"
+    small.write_text("Period,Customers at start,Customers at end,New customers\n"
+                     "2024-Q1,100,90,10\n2024-Q2,100,92,12\n2024-Q3,104,95,9\n")
+    context, page = _open(browser, server, 1366)
+    try:
+        page.get_by_role("tab", name="From your data").click()
+        button = page.locator(".widget-upload")
+        expect(button).to_have_text("Upload a file")  # no "(0)"
+        expect(button).to_have_attribute("title", f"Upload a file (up to {UPLOAD_LIMIT_TEXT})")
+        with page.expect_file_chooser() as chooser:
+            button.click()
+        chooser.value.set_files(str(small))
+        expect(page.get_by_text("Showing three_quarters.csv")).to_be_visible()
+        expect(button).to_have_text("Upload a file")  # read, and still no counter
+        for index in range(4):  # every tab drawn: no tooltip anywhere reads "null"
+            page.get_by_role("tab").nth(index).click()
+            page.wait_for_timeout(300)
+            assert page.locator("[title='null'], [title='undefined']").count() == 0
+    finally:
+        context.close()
