@@ -59,8 +59,10 @@ def test_a_template_carries_its_settings_and_the_report_uses_them(tmp_path, caps
 
     assert main(["report", str(path), str(tmp_path / "r.xlsx")]) == 0
     out = capsys.readouterr().out
-    assert "Periods per year: 12 (from the file's Settings (Data!K5))" in out
-    assert "Industry: Retail" in out and "Benchmark: yearly retention: 63%" in out
+    assert "Periods per year: 12, from the file's Settings (Data!K5)" in out
+    assert "Industry: Retail, from the file's Settings (Data!K6)" in out
+    assert "Benchmark retention: 63% a year, from the file's Benchmarks sheet (Benchmarks!B" in out
+    assert "Alert when below the benchmark by more than: 2 points, from the file's Settings (Data!K7)" in out
     table = rx.period_table(file.periods, periods_per_year=12, benchmark=0.63, tolerance=0.02)
     assert f"Latest retention, per year: {rx.formatting.percent(table['annualised_retention'].iloc[-1])}" in out
     report = openpyxl.load_workbook(tmp_path / "r.xlsx")["Report"]
@@ -128,7 +130,10 @@ def test_report_without_a_period_length_says_so_and_takes_one_from_the_command(t
     assert main(["report", str(csv), str(tmp_path / "b.xlsx"), "--periods-per-year", "12",
                  "--industry", "Retail", "--tolerance", "2"]) == 0
     out = capsys.readouterr().out
-    assert "Periods per year: 12 (from your choice)" in out and "Benchmark alert:" in out
+    assert "Periods per year: 12, from the command line" in out and "Benchmark alert:" in out
+    assert "Industry: Retail, from the command line" in out
+    assert "Benchmark retention: 63% a year, from retention_xl's industry table" in out
+    assert "Alert when below the benchmark by more than: 2 points, from the command line" in out
 
 
 # --------------------------------------------------------------------------- spreadsheet CSVs

@@ -86,7 +86,7 @@ def _report(args) -> int:
     overrides = dict(periods_per_year=args.periods_per_year, industry=args.industry,
                      tolerance=args.tolerance)
     try:
-        readout = report_readout(args.source, **overrides)
+        readout = report_readout(args.source, **overrides, given_by="the command line")
         path = write_report(args.source, args.output, overwrite=args.force, readout=readout)
     except RetentionInputError as error:
         if len(error.problems) == 1:
@@ -98,8 +98,7 @@ def _report(args) -> int:
         return 2
     print(f"Wrote {path}: {len(readout['file'].periods)} periods, with a chart.")
     for text, value, where in readout["settings"].lines():
-        origin = where if where.startswith(("not in", "none", "the usual")) else f"from {where}"
-        print(f"  {text}: {value} ({origin})")
+        print(f"  {text}: {value}, {where}")
     if readout["latest_per_year"] is not None:
         from .. import formatting as fmt
 

@@ -39,9 +39,19 @@ def report_frame(periods, table=None):
     return frame
 
 
+#: Where a setting comes from when it is not in the file and was not given.
+NOT_IN_FILE = "not in the file"
+
+
 @dataclass(frozen=True)
 class ReportSettings:
-    """The settings a report uses, each with where it came from (the file, the command, or none)."""
+    """The settings a report uses, each with where it came from.
+
+    ``sources`` says, for ``periods_per_year``, ``industry``, ``benchmark`` and
+    ``tolerance``, where each value was found: a place in the file ("the file's
+    Settings (Data!K5)"), what the person gave instead (``given_by``: "the
+    command line" for ``retention-xl report``), or ``"not in the file"``.
+    """
 
     periods_per_year: float | None
     industry: str | None
@@ -50,37 +60,57 @@ class ReportSettings:
     sources: dict
 
     def lines(self) -> list[tuple[str, str, str]]:
-        """(setting, value, where it came from), in words, for the page and the terminal."""
-        rows = [("Periods per year", "not known" if self.periods_per_year is None else f"{self.periods_per_year:g}",
-                 self.sources["periods_per_year"]),
-                ("Industry", self.industry or "none", self.sources["industry"]),
-                ("Benchmark: yearly retention",
-                 "none" if self.benchmark is None else f"{self.benchmark * 100:.15g}%", self.sources["benchmark"]),
-                ("Alert when more than this many points below", f"{self.tolerance * 100:.15g}",
-                 self.sources["tolerance"])]
-        return rows
+        """(setting, value, where it came from), in plain words, for the report and the terminal.
+
+        Examples
+        --------
+        >>> settings = ReportSettings(12, None, None, 0.05, {
+        ...     "periods_per_year": "the command line", "industry": "not in the file",
+        ...     "benchmark": "not in the file", "tolerance": "not in the file"})
+        >>> for setting, value, where in settings.lines():
+        ...     print(f"{setting}: {value}, {where}")
+        Periods per year: 12, from the command line
+        Industry: none, not in the file
+        Benchmark retention: none, as no industry is given
+        Alert when below the benchmark by more than: 5 points, the default (not in the file)
+        """
+        def origin(key: str, missing: str) -> str:
+            where = self.sources[key]
+            return missing if where == NOT_IN_FILE else f"from {where}"
+
+        ppy = "not known" if self.periods_per_year is None else f"{self.periods_per_year:g}"
+        benchmark = "none" if self.benchmark is None else f"{self.benchmark * 100:.15g}% a year"
+        return [("Periods per year", ppy, origin("periods_per_year", NOT_IN_FILE)),
+                ("Industry", self.industry or "none", origin("industry", NOT_IN_FILE)),
+                ("Benchmark retention", benchmark,
+                 origin("benchmark", "as no industry is given" if self.industry is None else NOT_IN_FILE)),
+                ("Alert when below the benchmark by more than", f"{self.tolerance * 100:.15g} points",
+                 origin("tolerance", "the default (not in the file)"))]
 
 
 def report_settings(file: PeriodFile, *, periods_per_year: float | None = None, industry: str | None = None,
-                    tolerance: float | None = None) -> ReportSettings:
-    """The file's settings, with what the user gave instead (``None`` keeps the file's)."""
+                    tolerance: float | None = None, given_by: str = "the arguments given") -> ReportSettings:
+    """The file's settings, with what the person gave instead (``None`` keeps the file's).
+
+    ``given_by`` names where the given values come from ("the command line").
+    """
     from ..industry import DEFAULT_TOLERANCE, benchmark_for
 
     sources = dict(file.sources)
     ppy = file.periods_per_year
     if periods_per_year is not None:
-        ppy, sources["periods_per_year"] = periods_per_year, "your choice"
+        ppy, sources["periods_per_year"] = periods_per_year, given_by
     chosen_industry, benchmark = file.industry, file.benchmark
     if industry is not None:
-        chosen_industry, sources["industry"] = industry, "your choice"
+        chosen_industry, sources["industry"] = industry, given_by
         benchmark, sources["benchmark"] = benchmark_for(industry), "retention_xl's industry table"
     tol = file.tolerance
     if tolerance is not None:
-        tol, sources["tolerance"] = tolerance, "your choice"
+        tol, sources["tolerance"] = tolerance, given_by
     if tol is None:
-        tol, sources["tolerance"] = DEFAULT_TOLERANCE, "the usual 5 points (not in the file)"
-    if benchmark is None:
-        sources["benchmark"] = "none: no industry given"
+        tol, sources["tolerance"] = DEFAULT_TOLERANCE, NOT_IN_FILE
+    for key in ("periods_per_year", "industry", "benchmark", "tolerance"):
+        sources.setdefault(key, NOT_IN_FILE)
     return ReportSettings(ppy, chosen_industry, benchmark, tol, sources)
 
 
@@ -96,7 +126,8 @@ def benchmark_verdict(table, tolerance: float) -> str:
 
 
 def report_readout(source: str | os.PathLike, *, periods_per_year: float | None = None,
-                   industry: str | None = None, tolerance: float | None = None):
+                   industry: str | None = None, tolerance: float | None = None,
+                   given_by: str = "the arguments given"):
     """What a report says about a file, as the template would: settings, per-year rate, alert.
 
     Returns
@@ -112,7 +143,7 @@ def report_readout(source: str | os.PathLike, *, periods_per_year: float | None 
 
     file = read_period_file(source)
     settings = report_settings(file, periods_per_year=periods_per_year, industry=industry,
-                               tolerance=tolerance)
+                               tolerance=tolerance, given_by=given_by)
     frame = file.periods.reset_index(drop=True)
     compare = settings.periods_per_year is not None and settings.benchmark is not None and len(frame)
     table = rx.period_table(frame, periods_per_year=settings.periods_per_year,
@@ -254,7 +285,7 @@ def write_report(source: str | os.PathLike, output: str | os.PathLike, *,
     row += 2
     style.header(ws[f"{first_column}{row}"], "Settings used")
     style.header(ws[f"{value_column}{row}"], "")
-    style.header(ws[f"{chr(ord(value_column) + 1)}{row}"], "From")
+    style.header(ws[f"{chr(ord(value_column) + 1)}{row}"], "Where it came from")
     for row, (text, value, where) in enumerate(settings.lines(), start=row + 1):
         style.label(ws[f"{first_column}{row}"], text)
         write_text(ws[f"{value_column}{row}"], value)
