@@ -122,7 +122,7 @@ def _steady_limits(current: tuple[float, float] | None, low: float, high: float,
     """Axis limits that hold still while the data moves a little.
 
     The limits change only when the data leaves them or fills less than
-    two thirds of them, and then snap to round numbers with some headroom.
+    half of them, and then snap to round numbers with some headroom.
     Steady limits keep the axes, ticks and labels the same from one slider
     step to the next, so only the data needs drawing again (see
     :class:`_FastFrames`), and the eye can compare one frame with the next.
@@ -131,7 +131,7 @@ def _steady_limits(current: tuple[float, float] | None, low: float, high: float,
     if current is not None:
         c_low, c_high = current
         fits = c_low <= want_low and want_high <= c_high
-        if fits and (want_high - want_low) >= 2 / 3 * (c_high - c_low):
+        if fits and (want_high - want_low) >= 0.5 * (c_high - c_low):
             return current
     step = _nice_step(want_high - want_low)
     return (math.floor(want_low / step) * step if want_low < 0 else want_low,
