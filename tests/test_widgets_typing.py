@@ -115,3 +115,18 @@ def test_anything_else_in_the_refusal_box_changes_nothing(text):
     view = FromData()
     _typed(view.refused_upload, text)
     assert view.problem() == "" and view.table is not None
+
+
+@pytest.mark.parametrize("make, box, same", [
+    (RetentionCalculator, lambda w: w.start.box, "107.0"),
+    (WhatIf, lambda w: w.uplift.box, "5%"),
+])
+def test_the_same_numbers_typed_another_way_are_not_drawn_again(make, box, same):
+    widget = make()
+    drawn = []
+    original = widget.chart.png
+    widget.chart.png = lambda: drawn.append(1) or original()
+    box(widget).value = same  # 107 again, 5 points again
+    assert drawn == []
+    box(widget).value = "108" if make is RetentionCalculator else "6"
+    assert drawn == [1]

@@ -323,11 +323,13 @@ class ChartImage(widgets.HTML):
     def __init__(self):
         super().__init__()
         self.png, self.alt = b"", ""
+        self.key = None  # the numbers the picture shown was drawn from
 
-    def show(self, png: bytes, alt: str) -> None:
+    def show(self, png: bytes, alt: str, key=None) -> None:
+        """Show ``png`` described by ``alt``; ``key``: the numbers it was drawn from."""
         import base64
 
-        self.png, self.alt = png, alt
+        self.png, self.alt, self.key = png, alt, key
         self.value = (f'<img class="rxl-chart" alt="{html.escape(alt)}" '
                       f'src="data:image/png;base64,{base64.b64encode(png).decode()}">')
 

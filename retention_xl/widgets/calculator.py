@@ -86,11 +86,12 @@ class RetentionCalculator(widgets.VBox):
             "Lost customers": fmt.count_as_given(lost),
         }
         self.cards.value = "".join(card(name, value) for name, value in self._shown.items())
-        if self.chart is None:
-            self.chart = SplitChart(*counts)
-        else:
-            self.chart.update(*counts)
-        self.image.show(self.chart.png(), self.chart_summary(*counts, lost))
+        if self.image.key != counts:  # the same numbers typed another way: no redraw
+            if self.chart is None:
+                self.chart = SplitChart(*counts)
+            else:
+                self.chart.update(*counts)
+            self.image.show(self.chart.png(), self.chart_summary(*counts, lost), key=counts)
         self.cards.layout.display = None
         self.image.layout.display = None
 

@@ -159,13 +159,16 @@ class WhatIf(widgets.VBox):
         self.summary.value = f'<div class="rxl-summary">{self._summary(result)}</div>'
         self.customer_value.value = self._one_customer(result, change)
         period = self.period.value
-        if self.chart is None:
-            self.chart = ProjectionChart(result, period_name=period.capitalize())
-        else:
-            self.chart.update(result)
-        self.chart.set_period_name(period.capitalize())
-        self.image.show(self.chart.png(), "Customers and profit per period at today's and "
-                                          "the improved retention: " + text_of(self.summary.value))
+        key = (tuple(args.items()), period)
+        if self.image.key != key:  # the same numbers typed another way: no redraw
+            if self.chart is None:
+                self.chart = ProjectionChart(result, period_name=period.capitalize())
+            else:
+                self.chart.update(result)
+            self.chart.set_period_name(period.capitalize())
+            self.image.show(self.chart.png(), "Customers and profit per period at today's and "
+                                              "the improved retention: " + text_of(self.summary.value),
+                            key=key)
         for part in (self.summary, self.image, self.customer_value):
             part.layout.display = None
 
