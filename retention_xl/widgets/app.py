@@ -26,9 +26,6 @@ import urllib.request
 import ipywidgets as widgets
 
 from .calculator import RetentionCalculator
-from .forecast import GroupForecast
-from .from_data import FromData
-from .whatif import WhatIf
 
 __all__ = ["App", "NOTEBOOKS", "write_notebooks", "free_port", "VoilaServer", "main"]
 
@@ -56,8 +53,28 @@ TEMPLATE_ROOT = pathlib.Path(__file__).parent / "voila_template"
 PRELOADED_PAGES = 1
 
 
+#: The app's tabs in order: attribute, title, module and class of the widget.
+TABS = (
+    ("calculator", "Retention calculator", "calculator", "RetentionCalculator"),
+    ("what_if", "What is better retention worth?", "whatif", "WhatIf"),
+    ("from_data", "From your data", "from_data", "FromData"),
+    ("forecast", "Where is this group heading?", "forecast", "GroupForecast"),
+)
+#: With ``App(later=True)``: seconds after the first tab is shown before the others are built.
+LATER_SECONDS = 2.0
+
+
 class App(widgets.VBox):
-    """The retention calculator, the what-if explorer and the data view, in three tabs.
+    """The calculator, the what-if explorer, the data view and the forecast, in four tabs.
+
+    Parameters
+    ----------
+    later : bool
+        Build only the first tab now and the others a moment later (on the
+        kernel's event loop, :data:`LATER_SECONDS` after), or at once when a
+        person opens one of them. The served app does so: its page is usable
+        sooner, since the first tab costs a tenth of the four. Default False:
+        every tab is built before ``App()`` returns.
 
     Examples
     --------
@@ -69,22 +86,93 @@ class App(widgets.VBox):
     >>> app = App()
     >>> [app.tabs.get_title(i) for i in range(4)]
     ['Retention calculator', 'What is better retention worth?', 'From your data', 'Where is this group heading?']
+
+    Built later, a tab is built when it is opened (or when asked for by name):
+
+    >>> app = App(later=True)
+    >>> type(app.tabs.children[1]).__name__
+    'VBox'
+    >>> app.tabs.selected_index = 1
+    >>> type(app.tabs.children[1]).__name__
+    'WhatIf'
+    >>> type(app.forecast).__name__, app.tabs.children[3] is app.forecast
+    ('GroupForecast', True)
     """
 
-    def __init__(self):
+    def __init__(self, later: bool = False):
         self.calculator = RetentionCalculator()
-        self.what_if = WhatIf()
-        self.from_data = FromData()
-        self.forecast = GroupForecast()
-        self.tabs = widgets.Tab(children=[self.calculator, self.what_if, self.from_data, self.forecast],
-                                titles=["Retention calculator", "What is better retention worth?",
-                                        "From your data", "Where is this group heading?"])
+        self._built = {"calculator": self.calculator}
+        children = [self.calculator]
+        for attribute, title, _module, _class in TABS[1:]:
+            if later:  # a light stand-in until the widget is built
+                children.append(widgets.VBox([widgets.HTML(
+                    f'<div class="rxl-note">Opening "{title}"...</div>')]))
+            else:
+                children.append(self._build(attribute))
+        self.tabs = widgets.Tab(children=children, titles=[title for _, title, _, _ in TABS])
         self.tabs.add_class("rxl-app")
         # whole tab titles: ipywidgets cuts them at a fixed width by default
         style = widgets.HTML("<style>.rxl-app .lm-TabBar-tab { flex: 0 0 auto !important; "
                              "max-width: none !important; min-width: 0 !important; "
                              "padding: 0 18px !important; font-size: 14px; }</style>")
         super().__init__([style, self.tabs])
+        if later:
+            self.tabs.observe(self._on_select, "selected_index")
+            _on_the_event_loop(LATER_SECONDS, self._build_the_rest)
+
+    def _build(self, attribute: str):
+        """The widget of one tab, built once (and put in its tab when it stood in)."""
+        if attribute in self._built:
+            return self._built[attribute]
+        import importlib
+
+        index = [name for name, *_ in TABS].index(attribute)
+        _, _, module, class_name = TABS[index]
+        widget = getattr(importlib.import_module(f".{module}", __package__), class_name)()
+        self._built[attribute] = widget
+        tabs = getattr(self, "tabs", None)
+        if tabs is not None and tabs.children[index] is not widget:
+            children = list(tabs.children)
+            children[index] = widget
+            tabs.children = children
+        return widget
+
+    def _on_select(self, change) -> None:
+        if change["new"] is not None:
+            self._build(TABS[change["new"]][0])
+
+    def _build_the_rest(self) -> None:
+        """Build the next tab not yet built, then come back for the one after (the kernel
+        answers the page between two: a number typed meanwhile is not kept waiting)."""
+        for attribute, *_ in TABS:
+            if attribute not in self._built:
+                self._build(attribute)
+                _on_the_event_loop(0, self._build_the_rest)
+                return
+
+    @property
+    def what_if(self):
+        return self._build("what_if")
+
+    @property
+    def from_data(self):
+        return self._build("from_data")
+
+    @property
+    def forecast(self):
+        return self._build("forecast")
+
+
+def _on_the_event_loop(delay: float, callback) -> None:
+    """Run ``callback`` after ``delay`` seconds on the running event loop (a kernel's),
+    or never when there is none (plain Python: the tabs are then built when opened)."""
+    import asyncio
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    loop.call_later(delay, callback)
 
 
 def notebook_json(class_name: str) -> str:
@@ -92,8 +180,10 @@ def notebook_json(class_name: str) -> str:
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
+    # the app builds its first tab first (its page is usable sooner), the others just after
+    call = f"{class_name}(later=True)" if class_name == "App" else f"{class_name}()"
     notebook = new_notebook(cells=[new_code_cell(
-        f"from retention_xl.widgets import {class_name}\n{class_name}()")])
+        f"from retention_xl.widgets import {class_name}\n{call}")])
     notebook.cells[0].id = class_name.lower()  # a fixed id: rewriting gives the same file
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
