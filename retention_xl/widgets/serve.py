@@ -243,6 +243,17 @@ def websocket_message_limit() -> int:
     return MAX_UPLOAD_BYTES + 4 * 2**20
 
 
+def page_without_mathjax(page_config: dict, **_context) -> dict:
+    """The page's settings with no MathJax (Voila's page hook).
+
+    Voila's page otherwise loads its MathJax typesetter, pointed at a CDN, and
+    typesets once at start: time spent before the page is usable, for formulas
+    the app never shows, and a request that fails offline. Without it, a "$" in
+    a label or a file's text is shown as typed, never read as the start of a formula.
+    """
+    return {**page_config, "fullMathjaxUrl": "null", "mathjaxConfig": "null"}
+
+
 def skip_slow_imports() -> None:
     """Keep out of this process a module that only slows its start.
 
@@ -268,6 +279,8 @@ def main(argv: list[str] | None = None) -> None:
     # tornado drops a websocket message above 10 MiB without a word: let an upload up to the
     # stated limit (and a little over, which the widget then refuses with its sentence) arrive
     config.Voila.tornado_settings = {"websocket_max_message_size": websocket_message_limit()}
+    config.VoilaConfiguration.page_config_hook = page_without_mathjax
+    config.VoilaConfiguration.extension_denylist = ["jupyterlab_pygments"]  # shows no code
     for arg in [a for a in args if a.startswith("--preload=")]:
         args.remove(arg)
         notebook, _, size = arg.split("=", 1)[1].rpartition(":")
