@@ -172,11 +172,11 @@ def test_page_opened_while_the_kernel_runs_the_app_fills_in(browser):
             (server.base_url, server.base_url.replace("http", "ws"), "data:", "blob:"))]
         assert not [url for url in requests if "mathjax" in url.lower()]
         assert "jupyter-config-data" in html
-        for tab, text in (("Where is this group heading?", "Where is this group heading"),
-                          ("What is better retention worth?", "uplift")):
-            page.get_by_role("tab", name=tab).click()
-            expect(page.locator(".lm-TabPanel-stackedPanel:visible .rxl-widget")).to_contain_text(
-                text, timeout=60_000)
+        for tab, title in (("Where is this group heading?", "Where is this group heading?"),
+                           ("What is better retention worth?", "What is better retention worth?"),
+                           ("From your data", "Your retention, period by period")):
+            page.get_by_role("tab", name=tab).click()  # the widget's own title, not a stand-in
+            expect(page.locator(".rxl-title", has_text=title).first).to_be_visible(timeout=60_000)
         context.close()
 
 
