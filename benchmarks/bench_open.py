@@ -152,9 +152,11 @@ def opens(server, browser, warm: bool) -> list[dict[str, float]]:
     return results
 
 
-def kernel_freed_after_close(server, browser) -> tuple[float, dict[str, int]]:
+def kernel_freed_after_close(server, browser, goodbye: bool) -> tuple[float, dict[str, int]]:
     """Open a page, visit every tab, read the memory of its kernel, close it: seconds
-    until its kernel process has gone, and the memory read."""
+    until its kernel process has gone, and the memory read. ``goodbye``: the tab is
+    closed as a person closes it (the page's "beforeunload" runs); otherwise the
+    browser goes without a word (killed, or the computer asleep): the cull's case."""
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
     until_usable(page, server.url())
@@ -169,6 +171,9 @@ def kernel_freed_after_close(server, browser) -> tuple[float, dict[str, int]]:
     if others:
         memory["preloaded kernel, idle"] = others[-1]
     closed = time.monotonic()
+    if goodbye:
+        page.close(run_before_unload=True)
+        page.wait_for_event("close", timeout=30_000) if not page.is_closed() else None
     context.close()
     while kernel_state(server, kernel) is not None or kernel in kernel_rss_mb(server):
         if time.monotonic() - closed > 300:
@@ -249,10 +254,13 @@ def main() -> None:
                 print(f"page open to usable, {kind} ({load()}), target <= 2 s:", flush=True)
                 report("open", opens(server, browser, warm))
             print(f"  ({load()})")
-            seconds, memory = kernel_freed_after_close(server, browser)
-            print("kernel memory (resident): " + ", ".join(f"{name} {size} MB"
-                                                            for name, size in memory.items()))
-            print(f"kernel freed {seconds:.1f} s after its page closed (target <= 120 s)")
+            for goodbye in (True, False):
+                seconds, memory = kernel_freed_after_close(server, browser, goodbye)
+                print("kernel memory (resident): " + ", ".join(
+                    f"{name} {size} MB" for name, size in memory.items()))
+                how = "tab closed" if goodbye else "browser gone without a word"
+                print(f"kernel freed {seconds:.1f} s after its page closed ({how}; "
+                      f"target <= 120 s)", flush=True)
         finally:
             server.stop()
         browser.close()

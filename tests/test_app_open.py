@@ -201,9 +201,11 @@ def _kernel_gone(server, kernel_id: str) -> bool:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_closed_page_gives_its_kernel_back(browser):
-    """Closing a page ends its kernel process (at once when the page says goodbye, within
-    the cull time otherwise: 60 s idle, checked every 30 s)."""
+@pytest.mark.parametrize("goodbye", [True, False], ids=["tab closed", "browser gone"])
+def test_a_closed_page_gives_its_kernel_back(browser, goodbye):
+    """A tab closed (or reloaded) stops its kernel itself, as its last word: not left to the
+    cull. A browser gone without a word (killed, asleep) leaves it to the cull: 60 s idle,
+    checked every 30 s, so within two minutes either way."""
     from retention_xl.widgets.launch import CULL_IDLE_SECONDS, CULL_INTERVAL_SECONDS, VoilaServer
 
     with VoilaServer(ROOT / "widgets").start(timeout=120) as server:
@@ -214,11 +216,15 @@ def test_a_closed_page_gives_its_kernel_back(browser):
         kernel_id = page.evaluate(
             "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
         assert not _kernel_gone(server, kernel_id)
+        if goodbye:
+            page.close(run_before_unload=True)
         context.close()
         deadline = time.monotonic() + CULL_IDLE_SECONDS + 2 * CULL_INTERVAL_SECONDS
         while not _kernel_gone(server, kernel_id) and time.monotonic() < deadline:
             time.sleep(1)
         assert _kernel_gone(server, kernel_id)
+        culled = re.search(rf"Culling .*{kernel_id}", server.log()) is not None
+        assert culled is not goodbye, server.log()[-2000:]
 
 
 if __name__ == "__main__":  # pragma: no cover
