@@ -5,8 +5,9 @@ through the guarded server of :mod:`retention_xl.widgets.serve` (a random token 
 the address, Host and Origin checked, a cap on kernels), with the app notebook
 preloaded so that a page opens at once. It opens the browser as soon as the server
 answers (the page then fills in by itself) and says in the terminal when the app is
-ready. Closed pages' kernels are stopped within two minutes, and Ctrl+C stops Voila
-and every kernel it started.
+ready. A page closed or reloaded stops its kernel itself (its last word to the
+server, from the page template); one gone without a word is culled within two
+minutes. Ctrl+C stops Voila and every kernel it started.
 
 This module loads neither ipywidgets nor matplotlib: the launcher starts the server
 first, and only the server's kernels build the widgets.
@@ -42,7 +43,8 @@ NOTEBOOKS = {
 APP_NOTEBOOK = "app.ipynb"
 
 #: A kernel whose page was closed is stopped after this long without activity
-#: (checked every CULL_INTERVAL_SECONDS): freed within two minutes. A page still
+#: (checked every CULL_INTERVAL_SECONDS): freed within two minutes even when the page
+#: could not say goodbye (a closed tab stops its kernel at once). A page still
 #: open keeps its kernel however long it stays idle.
 CULL_IDLE_SECONDS = 60
 CULL_INTERVAL_SECONDS = 30
