@@ -1,8 +1,8 @@
-"""The app as a person meets it, in Debian's Chromium: page open to usable, key press to chart.
+"""The app as a person meets it, in Debian's Chromium: key press to chart.
 
-- Page open to usable: from ``goto`` to the first box ready to type in, over 5
-  fresh browser contexts (each a new page, so a new kernel, taken from the
-  preloaded pool when it has refilled). Target <= 2 s.
+(Page open to usable, launch to usable, kernel memory and a closed page's kernel
+freed are measured in ``python -m benchmarks open``: benchmarks/bench_open.py.)
+
 - Slider key press to the new chart shown: ten ArrowRight, ten ArrowLeft... on a focused
   slider handle; measured inside the page from the keydown to the frame after
   the new chart image has decoded. 60 changes per tab. Target median <= 40 ms,
@@ -21,7 +21,6 @@ import statistics
 import time
 
 CHANGES = 60
-OPENINGS = 5
 ROOT = pathlib.Path(__file__).parent.parent
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -47,7 +46,7 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def _kernel_rss_mb(server) -> list[int]:
-    from retention_xl.widgets.app import _descendants
+    from retention_xl.widgets.launch import _descendants
 
     sizes = []
     for pid in _descendants(server.process.pid):
@@ -84,7 +83,7 @@ def main() -> None:
         return
     from playwright.sync_api import sync_playwright
 
-    from retention_xl.widgets.app import VoilaServer
+    from retention_xl.widgets.launch import VoilaServer
 
     began = time.monotonic()
     server = VoilaServer(ROOT / "widgets").start(timeout=120)
@@ -93,21 +92,6 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, headless=True,
                                                  args=CHROMIUM_ARGS)
-            openings = []
-            for _ in range(OPENINGS):
-                context = browser.new_context(viewport={"width": 1366, "height": 900})
-                page = context.new_page()
-                start = time.monotonic()
-                page.goto(server.url(), wait_until="commit")
-                page.get_by_role("textbox", name="Customers at start of period",
-                                 exact=True).wait_for(timeout=60_000)
-                openings.append(time.monotonic() - start)
-                context.close()
-                time.sleep(6)  # the pool refills (a second person arriving later)
-            print(f"page open to usable: median {statistics.median(openings):.2f} s, "
-                  f"worst {max(openings):.2f} s over {OPENINGS} openings "
-                  f"({'meets' if statistics.median(openings) <= 2 else 'MISSES'} target <= 2 s)")
-
             context = browser.new_context(viewport={"width": 1366, "height": 900})
             page = context.new_page()
             page.goto(server.url(), wait_until="commit")

@@ -16,7 +16,7 @@ def register(subparsers) -> None:
 
 
 def _app(args) -> int:
-    from ..widgets.app import main  # ipywidgets and Voila load only for this command
+    from ..widgets.launch import main  # Voila loads only in its own process
 
     return main(folder=args.folder, port=args.port,
                 open_browser=False if args.no_browser else None)

@@ -1,63 +1,44 @@
-"""The code-free app: the three widgets in tabs, served by Voila on this computer.
+"""The code-free app: the four widgets in tabs (served by ``retention-xl app``).
 
-``retention-xl app`` (what ``make run`` does) starts Voila on 127.0.0.1 on a free
-port, serving the notebooks of ``widgets/`` through the guarded server of
-:mod:`retention_xl.widgets.serve` (a random token in the address, Host and Origin
-checked, a cap on kernels), with the app notebook preloaded so the page opens at
-once, and prints the address of the app once that page is ready. Closed pages'
-kernels are culled within two minutes, and Ctrl+C stops Voila and every kernel
-it started.
+:class:`App` is the widget the app's page shows; the launcher that serves it
+(``retention-xl app``, ``make run``) lives in :mod:`retention_xl.widgets.launch`,
+whose names are also reachable from here.
 """
 
 from __future__ import annotations
 
-import os
-import pathlib
-import re
-import secrets
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-
 import ipywidgets as widgets
 
 from .calculator import RetentionCalculator
-from .forecast import GroupForecast
-from .from_data import FromData
-from .whatif import WhatIf
+from .launch import (APP_NOTEBOOK, CULL_IDLE_SECONDS, CULL_INTERVAL_SECONDS,  # noqa: F401
+                     NOTEBOOKS, PRELOADED_PAGES, TEMPLATE, TEMPLATE_ROOT, VoilaServer,
+                     _descendants, free_port, main, notebook_json, write_notebooks)
 
 __all__ = ["App", "NOTEBOOKS", "write_notebooks", "free_port", "VoilaServer", "main"]
 
-#: The notebooks the app serves: file name -> the widget class it shows.
-#: They only import and display (``widgets/*.ipynb`` are these, written by
-#: :func:`write_notebooks`).
-NOTEBOOKS = {
-    "app.ipynb": "App",
-    "retention_calculator.ipynb": "RetentionCalculator",
-    "what_if.ipynb": "WhatIf",
-    "from_data.ipynb": "FromData",
-    "forecast.ipynb": "GroupForecast",
-}
-APP_NOTEBOOK = "app.ipynb"
 
-#: A kernel whose page was closed is stopped after this long without activity
-#: (checked every CULL_INTERVAL_SECONDS): freed within two minutes. A page still
-#: open keeps its kernel however long it stays idle.
-CULL_IDLE_SECONDS = 60
-CULL_INTERVAL_SECONDS = 30
-#: The page template (Voila's lab page with no CDN stylesheet), found through JUPYTER_PATH.
-TEMPLATE = "retention_xl"
-TEMPLATE_ROOT = pathlib.Path(__file__).parent / "voila_template"
-#: Kernels kept started, the app notebook already run, so that a page opens at once.
-PRELOADED_PAGES = 1
+#: The app's tabs in order: attribute, title, module and class of the widget.
+TABS = (
+    ("calculator", "Retention calculator", "calculator", "RetentionCalculator"),
+    ("what_if", "What is better retention worth?", "whatif", "WhatIf"),
+    ("from_data", "From your data", "from_data", "FromData"),
+    ("forecast", "Where is this group heading?", "forecast", "GroupForecast"),
+)
+#: With ``App(later=True)``: seconds after the first tab is shown before the others are built.
+LATER_SECONDS = 2.0
 
 
 class App(widgets.VBox):
-    """The retention calculator, the what-if explorer and the data view, in three tabs.
+    """The calculator, the what-if explorer, the data view and the forecast, in four tabs.
+
+    Parameters
+    ----------
+    later : bool
+        Build only the first tab now and the others a moment later (on the
+        kernel's event loop, :data:`LATER_SECONDS` after), or at once when a
+        person opens one of them. The served app does so: its page is usable
+        sooner, since the first tab costs a tenth of the four. Default False:
+        every tab is built before ``App()`` returns.
 
     Examples
     --------
@@ -69,252 +50,90 @@ class App(widgets.VBox):
     >>> app = App()
     >>> [app.tabs.get_title(i) for i in range(4)]
     ['Retention calculator', 'What is better retention worth?', 'From your data', 'Where is this group heading?']
+
+    Built later, a tab is built when it is opened (or when asked for by name):
+
+    >>> app = App(later=True)
+    >>> type(app.tabs.children[1]).__name__
+    'VBox'
+    >>> app.tabs.selected_index = 1
+    >>> type(app.tabs.children[1]).__name__
+    'WhatIf'
+    >>> type(app.forecast).__name__, app.tabs.children[3] is app.forecast
+    ('GroupForecast', True)
     """
 
-    def __init__(self):
+    def __init__(self, later: bool = False):
         self.calculator = RetentionCalculator()
-        self.what_if = WhatIf()
-        self.from_data = FromData()
-        self.forecast = GroupForecast()
-        self.tabs = widgets.Tab(children=[self.calculator, self.what_if, self.from_data, self.forecast],
-                                titles=["Retention calculator", "What is better retention worth?",
-                                        "From your data", "Where is this group heading?"])
+        self._built = {"calculator": self.calculator}
+        children = [self.calculator]
+        for attribute, title, _module, _class in TABS[1:]:
+            if later:  # a light stand-in until the widget is built
+                children.append(widgets.VBox([widgets.HTML(
+                    f'<div class="rxl-note">Opening "{title}"...</div>')]))
+            else:
+                children.append(self._build(attribute))
+        self.tabs = widgets.Tab(children=children, titles=[title for _, title, _, _ in TABS])
         self.tabs.add_class("rxl-app")
         # whole tab titles: ipywidgets cuts them at a fixed width by default
         style = widgets.HTML("<style>.rxl-app .lm-TabBar-tab { flex: 0 0 auto !important; "
                              "max-width: none !important; min-width: 0 !important; "
                              "padding: 0 18px !important; font-size: 14px; }</style>")
         super().__init__([style, self.tabs])
+        if later:
+            self.tabs.observe(self._on_select, "selected_index")
+            _on_the_event_loop(LATER_SECONDS, self._build_the_rest)
 
+    def _build(self, attribute: str):
+        """The widget of one tab, built once (and put in its tab when it stood in)."""
+        if attribute in self._built:
+            return self._built[attribute]
+        import importlib
 
-def notebook_json(class_name: str) -> str:
-    """The text of a notebook that shows one widget class and nothing else."""
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_notebook
+        index = [name for name, *_ in TABS].index(attribute)
+        _, _, module, class_name = TABS[index]
+        widget = getattr(importlib.import_module(f".{module}", __package__), class_name)()
+        self._built[attribute] = widget
+        tabs = getattr(self, "tabs", None)
+        if tabs is not None and tabs.children[index] is not widget:
+            children = list(tabs.children)
+            children[index] = widget
+            tabs.children = children
+        return widget
 
-    notebook = new_notebook(cells=[new_code_cell(
-        f"from retention_xl.widgets import {class_name}\n{class_name}()")])
-    notebook.cells[0].id = class_name.lower()  # a fixed id: rewriting gives the same file
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    notebook.metadata["language_info"] = {"name": "python"}
-    notebook.metadata["title"] = "retention_xl"  # the browser tab's title
-    return nbformat.writes(notebook) + "\n"
+    def _on_select(self, change) -> None:
+        if change["new"] is not None:
+            self._build(TABS[change["new"]][0])
 
-
-def write_notebooks(folder) -> pathlib.Path:
-    """Write the app's notebooks into ``folder`` (created if needed); return it."""
-    folder = pathlib.Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, class_name in NOTEBOOKS.items():
-        (folder / name).write_text(notebook_json(class_name), encoding="utf-8")
-    return folder
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now (the system picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process started by ``pid``, children first then theirs (Linux /proc)."""
-    found, queue = [], [pid]
-    while queue:
-        parent = queue.pop()
-        for task in pathlib.Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except OSError:
-                continue
-            for child in map(int, children):
-                if child not in found:
-                    found.append(child)
-                    queue.append(child)
-    return found
-
-
-class VoilaServer:
-    """Voila serving a folder of notebooks on 127.0.0.1, started and stopped cleanly.
-
-    Parameters
-    ----------
-    folder : path
-        The notebooks to serve.
-    port : int, optional
-        Default: a free port.
-    token : str, optional
-        The secret every address carries (default: a new random one). Requests
-        without it get a login form and start no kernel; requests whose Host or
-        Origin is not this computer get 403 (see :mod:`retention_xl.widgets.serve`).
-    preheat : bool
-        Keep :data:`PRELOADED_PAGES` kernels ready with the app already run, so
-        the page opens at once.
-    """
-
-    def __init__(self, folder, port: int | None = None, token: str | None = None,
-                 preheat: bool = True):
-        self.folder = pathlib.Path(folder).resolve()
-        self.port = port or free_port()
-        self.token = token or secrets.token_urlsafe(24)
-        self.preheat = preheat
-        self.process: subprocess.Popen | None = None
+    def _build_the_rest(self) -> None:
+        """Build the next tab not yet built, then come back for the one after (the kernel
+        answers the page between two: a number typed meanwhile is not kept waiting)."""
+        for attribute, *_ in TABS:
+            if attribute not in self._built:
+                self._build(attribute)
+                _on_the_event_loop(0, self._build_the_rest)
+                return
 
     @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def what_if(self):
+        return self._build("what_if")
 
-    def url(self, notebook: str = APP_NOTEBOOK, token: bool = True) -> str:
-        """Address of one notebook's page, with the token (what the user opens)."""
-        address = f"{self.base_url}/voila/render/{notebook}"
-        return f"{address}?token={self.token}" if token else address
+    @property
+    def from_data(self):
+        return self._build("from_data")
 
-    def command(self) -> list[str]:
-        command = [sys.executable, "-m", "retention_xl.widgets.serve", str(self.folder),
-                   "--no-browser", f"--template={TEMPLATE}", f"--port={self.port}", "--Voila.ip=127.0.0.1",
-                   "--Voila.port_retries=0", f"--Voila.token={self.token}",
-                   f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
-                   f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
-                   "--MappingKernelManager.cull_connected=False",
-                   # a killed kernel stays dead: the page says so (see serve.py)
-                   "--KernelManager.autorestart=False"]
-        if self.preheat:
-            # only the app notebook is kept ready; the single-widget pages start on demand
-            command.append(f"--preload={APP_NOTEBOOK}:{PRELOADED_PAGES}")
-        return command
-
-    def start(self, timeout: float = 60) -> "VoilaServer":
-        """Start Voila and wait until it answers and the preloaded page is ready."""
-        # Voila's messages go to a log file (printed when it fails to start)
-        self.log_path = pathlib.Path(tempfile.mkstemp(prefix="retention_xl_app_", suffix=".log")[1])
-        log = open(self.log_path, "wb")
-        env = dict(os.environ)
-        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(TEMPLATE_ROOT),
-                                                            env.get("JUPYTER_PATH")]))
-        # its own session: Ctrl+C in the terminal reaches this launcher, which stops
-        # Voila in order, instead of hitting Voila and its kernels all at once
-        self.process = subprocess.Popen(self.command(), cwd=self.folder, stdout=log,
-                                        stderr=subprocess.STDOUT, start_new_session=True,
-                                        env=env)
-        log.close()
-        deadline = time.monotonic() + timeout
-        answered = False
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"Voila stopped at start (exit status "
-                                   f"{self.process.returncode}):\n{self.log()[-2000:]}")
-            if not answered:
-                try:
-                    with urllib.request.urlopen(f"{self.base_url}/voila/static/voila.js",
-                                                timeout=2):
-                        answered = True
-                except OSError:
-                    pass
-            if answered and (not self.preheat or self._preloaded_page_ready()):
-                return self
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"Voila did not answer on {self.base_url} within {timeout:.0f} s")
-
-    def _preloaded_page_ready(self) -> bool:
-        """The preloaded kernel has run the app notebook: idle for a second after its start."""
-        import json
-
-        if "Kernel pool of" not in self.log():
-            return False
-        started = re.findall(r"Kernel started: ([0-9a-f-]{36})", self.log())
-        if not started:
-            return False
-        address = f"{self.base_url}/api/kernels/{started[0]}?token={self.token}"
-        for _ in range(5):  # idle at five looks in a row, 0.2 s apart
-            try:
-                with urllib.request.urlopen(address, timeout=2) as answer:
-                    if json.load(answer).get("execution_state") != "idle":
-                        return False
-            except (OSError, ValueError):
-                return False
-            time.sleep(0.2)
-        return True
-
-    def log(self) -> str:
-        """What Voila has printed so far."""
-        try:
-            return self.log_path.read_text(errors="replace")
-        except (AttributeError, OSError):
-            return ""
-
-    def stop(self, grace: float = 10) -> None:
-        """SIGTERM, wait, then kill whatever Voila left behind (its kernels), by PID."""
-        if self.process is None:
-            return
-        children = _descendants(self.process.pid)
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(grace)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            except PermissionError:  # pragma: no cover - the PID was reused by someone else
-                pass
-        self.process = None
-        if getattr(self, "log_path", None) is not None:
-            self.log_path.unlink(missing_ok=True)
-
-    def __enter__(self) -> "VoilaServer":
-        # `with VoilaServer(folder).start() as server:` must not start a second Voila
-        return self if self.process is not None else self.start()
-
-    def __exit__(self, *_exc) -> None:
-        self.stop()
+    @property
+    def forecast(self):
+        return self._build("forecast")
 
 
-def _can_open_a_browser() -> bool:
-    return sys.platform in ("darwin", "win32") or bool(
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+def _on_the_event_loop(delay: float, callback) -> None:
+    """Run ``callback`` after ``delay`` seconds on the running event loop (a kernel's),
+    or never when there is none (plain Python: the tabs are then built when opened)."""
+    import asyncio
 
-
-def main(folder=None, port: int | None = None, open_browser: bool | None = None) -> int:
-    """Serve the app until Ctrl+C; print its address. ``folder``: default ``./widgets``."""
-    if folder is None:
-        here = pathlib.Path.cwd() / "widgets"
-        folder = here if (here / APP_NOTEBOOK).is_file() else write_notebooks(
-            pathlib.Path(tempfile.mkdtemp(prefix="retention_xl_app_")))
-    server = VoilaServer(folder, port)
-    print("Starting the retention_xl app (a few seconds)...", flush=True)
-    stop_requested = False
-
-    def _terminate(_signum, _frame):  # `kill` of the launcher: stop like Ctrl+C
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        server.start()
-        url = server.url()
-        print(f"\n  The app is ready: open {url}\n"
-              "  (only this computer can open it, and only with this address)\n"
-              "  Press Ctrl+C here to stop it.\n", flush=True)
-        if open_browser if open_browser is not None else _can_open_a_browser():
-            import webbrowser
-
-            webbrowser.open(url)
-        while server.process.poll() is None:
-            time.sleep(0.5)
-        print(f"The app stopped by itself (exit status {server.process.returncode}).")
-        return 1
-    except KeyboardInterrupt:
-        stop_requested = True
-        return 0
-    finally:
-        if stop_requested:
-            print("\nStopping the app...", flush=True)
-        server.stop()
-        signal.signal(signal.SIGTERM, previous)
-        if stop_requested:
-            print("Stopped.", flush=True)
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    loop.call_later(delay, callback)

@@ -29,11 +29,12 @@ EXAMPLE_PATH = pathlib.Path(__file__).with_name("example_periods.csv")
 PERIODS_PER_YEAR = {f"{name}s": _CORE_PPY[name] for name in ("quarter", "month", "year")}
 #: The choice shown while a file does not say how long its periods are: never assumed.
 UNKNOWN_PERIODS = "choose: the file does not say"
-#: Largest upload read: the one place the limit lives. The page refuses a larger file before
-#: sending it (page template, from the upload button's ``rxl-max-upload-N`` class), the server
-#: accepts websocket messages a little larger (serve.py), and :meth:`FromData._read_upload`
-#: refuses what arrives above it: a file too large always gets a sentence, never silence.
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: Largest upload read, defined in serve.py (the server starts without loading this module).
+#: The page refuses a larger file before sending it (page template, from the upload button's
+#: ``rxl-max-upload-N`` class), the server accepts websocket messages a little larger
+#: (serve.py), and :meth:`FromData._read_upload` refuses what arrives above it: a file too
+#: large always gets a sentence, never silence.
+from .serve import MAX_UPLOAD_BYTES  # noqa: E402
 #: The limit as the page states it.
 UPLOAD_LIMIT_TEXT = f"{MAX_UPLOAD_BYTES / 2**20:,.0f} MB"
 

@@ -35,12 +35,15 @@ import re
 import sys
 from urllib.parse import urlparse
 
-__all__ = ["LOCAL_HOSTS", "MAX_KERNELS", "is_local", "read_v1_header", "readable_file", "main"]
+__all__ = ["LOCAL_HOSTS", "MAX_KERNELS", "MAX_UPLOAD_BYTES", "is_local", "read_v1_header", "readable_file", "main"]
 
 #: The names a request to this app may carry in its Host and Origin headers.
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 #: Live kernels at most (open pages plus the preheated one); one page costs about 150 MB.
 MAX_KERNELS = 8
+#: Largest upload the data view reads (50 MiB): the one place the limit lives (from_data.py
+#: imports it; here so that the server starts without loading the widgets).
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 #: A v1 binary message has a handful of offsets (header, parent, metadata, content, buffers).
 _MAX_OFFSETS = 1024
 
@@ -237,14 +240,36 @@ def install_guards(max_kernels: int = MAX_KERNELS) -> None:
 def websocket_message_limit() -> int:
     """Largest websocket message the server takes: the upload limit plus 4 MiB for the
     message's own header (and for a file a little too large, refused by the widget)."""
-    from .from_data import MAX_UPLOAD_BYTES
-
     return MAX_UPLOAD_BYTES + 4 * 2**20
+
+
+def page_without_mathjax(page_config: dict, **_context) -> dict:
+    """The page's settings with no MathJax (Voila's page hook).
+
+    Voila's page otherwise loads its MathJax typesetter, pointed at a CDN, and
+    typesets once at start: time spent before the page is usable, for formulas
+    the app never shows, and a request that fails offline. Without it, a "$" in
+    a label or a file's text is shown as typed, never read as the start of a formula.
+    """
+    return {**page_config, "fullMathjaxUrl": "null", "mathjaxConfig": "null"}
+
+
+def skip_slow_imports() -> None:
+    """Keep out of this process a module that only slows its start.
+
+    jsonschema (which Jupyter Server's event log loads) imports ``rfc3987_syntax``
+    when it is installed, to check the "iri" format; that module builds a grammar
+    at import: 2 s of every start on a quiet machine, 5 s on a busy one. No schema
+    the server reads uses that format, and jsonschema goes without it when the
+    import fails (as when the package is not installed).
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # None: "import rfc3987_syntax" fails
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run Voila with the guards. ``--preload=NOTEBOOK:N`` keeps N kernels of that
     notebook ready, already run (Voila's preheated kernels), and no other."""
+    skip_slow_imports()
     install_guards(int(os.environ.get("RETENTION_XL_MAX_KERNELS", MAX_KERNELS)))
     from traitlets.config import Config
     from voila.app import Voila
@@ -254,6 +279,8 @@ def main(argv: list[str] | None = None) -> None:
     # tornado drops a websocket message above 10 MiB without a word: let an upload up to the
     # stated limit (and a little over, which the widget then refuses with its sentence) arrive
     config.Voila.tornado_settings = {"websocket_max_message_size": websocket_message_limit()}
+    config.VoilaConfiguration.page_config_hook = page_without_mathjax
+    config.VoilaConfiguration.extension_denylist = ["jupyterlab_pygments"]  # shows no code
     for arg in [a for a in args if a.startswith("--preload=")]:
         args.remove(arg)
         notebook, _, size = arg.split("=", 1)[1].rpartition(":")

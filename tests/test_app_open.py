@@ -1,0 +1,233 @@
+"""The app opens quickly: what the launcher and the server load, the page opened before the
+kernel is done, the browser opened early, a closed page's kernel freed.
+
+How fast is measured in ``python -m benchmarks open``, never asserted here; these tests
+check the behaviour that makes it fast, and that nothing is lost for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import require_program
+
+ROOT = pathlib.Path(__file__).parent.parent
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def _python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_launcher_and_server_load_no_widgets():
+    """`retention-xl app` and the server import neither ipywidgets nor matplotlib (the
+    kernels do): the server answers sooner."""
+    loaded = _python("import sys; import retention_xl.widgets.launch, retention_xl.widgets.serve; "
+                     "from retention_xl.commands import widgets; "
+                     "print(sorted(m for m in ('ipywidgets', 'matplotlib', 'scipy') "
+                     "if m in sys.modules))")
+    assert loaded == "[]"
+
+
+def test_server_skips_the_grammar_module_and_still_checks_schemas():
+    """The server never imports rfc3987_syntax (seconds at each start); jsonschema, which
+    the server's event log uses, still validates, formats included."""
+    out = _python(
+        "import sys; from retention_xl.widgets import serve; serve.skip_slow_imports(); "
+        "import jupyter_server.serverapp, jsonschema; "
+        "checker = jsonschema.Draft7Validator.FORMAT_CHECKER; "
+        "v = jsonschema.Draft7Validator({'type': 'object', 'properties': {'d': {'format': 'date'}}}, "
+        "format_checker=checker); "
+        "print(sys.modules['rfc3987_syntax'] is None, v.is_valid({'d': '2024-03-04'}), "
+        "v.is_valid({'d': '2024-13-45'}))")
+    assert out == "True True False"
+
+
+def test_app_built_later_has_every_tab_soon_after(monkeypatch):
+    """App(later=True) on an event loop (a kernel's): the first tab at once, every other one
+    built just after, each the same widget as the attribute of that name."""
+    from retention_xl.widgets import app as app_module
+
+    monkeypatch.setattr(app_module, "LATER_SECONDS", 0.05)
+
+    async def build():
+        app = app_module.App(later=True)
+        first = [type(child).__name__ for child in app.tabs.children]
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if len(app._built) == len(app_module.TABS):
+                break
+        return app, first
+
+    app, first = asyncio.run(build())
+    assert first == ["RetentionCalculator", "VBox", "VBox", "VBox"]
+    assert [type(child).__name__ for child in app.tabs.children] == [
+        "RetentionCalculator", "WhatIf", "FromData", "GroupForecast"]
+    assert app.tabs.children[1] is app.what_if and app.tabs.children[3] is app.forecast
+    assert app.calculator.readouts()["Retention"] == "92.5%"
+
+
+def test_notebook_of_the_app_builds_later():
+    from retention_xl.widgets.launch import notebook_json
+
+    assert "App(later=True)" in notebook_json("App")
+    assert "RetentionCalculator()" in notebook_json("RetentionCalculator")
+    assert (ROOT / "widgets" / "app.ipynb").read_text(encoding="utf-8") == notebook_json("App")
+
+
+def test_launcher_opens_the_browser_at_once_then_says_ready(tmp_path):
+    """`retention-xl app` hands the address to the browser as soon as the server answers,
+    then says in the terminal that the app is ready; Ctrl+C (SIGTERM) stops it all."""
+    address_file = tmp_path / "address"
+    recorder = tmp_path / "browser.sh"
+    recorder.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$1\" > '{address_file}'\n")
+    recorder.chmod(0o755)
+    output = tmp_path / "output.txt"
+    env = dict(os.environ, BROWSER=f"{recorder} %s", PYTHONUNBUFFERED="1")
+    with open(output, "wb") as out:
+        launcher = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from retention_xl.cli import main; "
+                                   "sys.exit(main(['app']))"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while "The app is ready" not in output.read_text() and time.monotonic() < deadline:
+            assert launcher.poll() is None, output.read_text()
+            time.sleep(0.2)
+        said = output.read_text()
+        address = address_file.read_text().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/voila/render/app\.ipynb\?token=\S+", address)
+        assert said.index("Starting the retention_xl app") < said.index(
+            "Opening it in your browser") < said.index("The app is ready")
+        assert address in said
+        with urllib.request.urlopen(address, timeout=60) as page:
+            assert page.status == 200
+    finally:
+        launcher.terminate()
+        assert launcher.wait(60) == 0
+    assert "Stopped." in output.read_text()
+
+
+# --------------------------------------------------------------------------- in Chromium
+@pytest.fixture(scope="module")
+def browser():
+    chromium = require_program("chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _usable(page) -> None:
+    """The first tab answers a typed value (the retention shown changes)."""
+    from playwright.sync_api import expect
+
+    box = page.get_by_role("textbox", name="Customers at start of period", exact=True)
+    box.wait_for(timeout=120_000)
+    retention = page.locator(".rxl-card .rxl-value").first
+    expect(retention).to_have_text("92.5%", timeout=60_000)
+    box.fill("100")
+    expect(retention).to_have_text("99.0%", timeout=60_000)  # (120 - 21) / 100
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_page_opened_while_the_kernel_runs_the_app_fills_in(browser):
+    """Opened the moment the server answers (as the launcher does), the page loads its
+    scripts once, while the kernel runs the app, then works: every tab there, no request
+    leaves this computer (no MathJax from a CDN)."""
+    from playwright.sync_api import expect
+
+    from retention_xl.widgets.launch import VoilaServer
+
+    with VoilaServer(ROOT / "widgets").start(timeout=120, wait_for_page=False) as server:
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        requests: list[str] = []
+        context.on("request", lambda request: requests.append(request.url))
+        page = context.new_page()
+        page.goto(server.url(), wait_until="commit")
+        _usable(page)
+        html = page.content()
+        assert requests.count(f"{server.base_url}/voila/static/voila.js") == 1
+        assert not [url for url in requests if not url.startswith(
+            (server.base_url, server.base_url.replace("http", "ws"), "data:", "blob:"))]
+        assert not [url for url in requests if "mathjax" in url.lower()]
+        assert "jupyter-config-data" in html
+        for tab, title in (("Where is this group heading?", "Where is this group heading?"),
+                           ("What is better retention worth?", "What is better retention worth?"),
+                           ("From your data", "Your retention, period by period")):
+            page.get_by_role("tab", name=tab).click()  # the widget's own title, not a stand-in
+            expect(page.locator(".rxl-title", has_text=title).first).to_be_visible(timeout=60_000)
+        context.close()
+
+
+def _kernel_gone(server, kernel_id: str) -> bool:
+    from retention_xl.widgets.launch import _descendants
+
+    try:
+        urllib.request.urlopen(f"{server.base_url}/api/kernels/{kernel_id}?token={server.token}",
+                               timeout=5).close()
+        return False
+    except urllib.error.HTTPError as error:
+        if error.code != 404:
+            raise
+    for pid in _descendants(server.process.pid):
+        try:
+            if kernel_id in pathlib.Path(f"/proc/{pid}/cmdline").read_text():
+                return False
+        except OSError:
+            continue
+    return True
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("goodbye", [True, False], ids=["tab closed", "browser gone"])
+def test_a_closed_page_gives_its_kernel_back(browser, goodbye):
+    """A tab closed (or reloaded) stops its kernel itself, as its last word: not left to the
+    cull. A browser gone without a word (killed, asleep) leaves it to the cull: 60 s idle,
+    checked every 30 s, so within two minutes either way."""
+    from retention_xl.widgets.launch import CULL_IDLE_SECONDS, CULL_INTERVAL_SECONDS, VoilaServer
+
+    with VoilaServer(ROOT / "widgets").start(timeout=120) as server:
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        if not goodbye:  # its last word never leaves (as from a browser killed or asleep)
+            context.add_init_script("navigator.sendBeacon = () => true;")
+        page = context.new_page()
+        page.goto(server.url(), wait_until="commit")
+        _usable(page)
+        kernel_id = page.evaluate(
+            "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+        assert not _kernel_gone(server, kernel_id)
+        if goodbye:
+            page.close(run_before_unload=True)
+        context.close()
+        deadline = time.monotonic() + CULL_IDLE_SECONDS + 2 * CULL_INTERVAL_SECONDS
+        while not _kernel_gone(server, kernel_id) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert _kernel_gone(server, kernel_id)
+        culled = re.search(rf"Culling .*{kernel_id}", server.log()) is not None
+        assert culled is not goodbye, server.log()[-2000:]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(pytest.main([__file__, "-q", "-p", "no:cacheprovider", *sys.argv[1:]]))
