@@ -172,10 +172,10 @@ class _FastFrames:
             canvas.restore_region(self._background)
         renderer = canvas.get_renderer()
         for artist in self.moving:
-            if artist.get_visible() and not isinstance(artist, Text):
+            if artist.get_visible() and not _stampable(artist):
                 artist.draw(renderer)
         for artist in self.moving:  # labels on top, as drawn in full
-            if artist.get_visible() and isinstance(artist, Text) and artist.get_text():
+            if artist.get_visible() and _stampable(artist) and artist.get_text():
                 self._stamp(artist, renderer)
         buffer = io.BytesIO()
         width, height = canvas.get_width_height()
@@ -213,6 +213,12 @@ class _FastFrames:
                      max(-left, 0):max(-left, 0) + area.shape[1]]
         alpha = part[..., 3:4].astype(np.float32) / 255
         area[..., :3] = (part[..., :3] * alpha + area[..., :3] * (1 - alpha) + 0.5).astype(np.uint8)
+
+
+def _stampable(artist) -> bool:
+    """A plain label (upright, no box, no effects): one a stamp reproduces exactly."""
+    return (isinstance(artist, Text) and artist.get_rotation() == 0
+            and artist.get_bbox_patch() is None and not artist.get_path_effects())
 
 
 def _text_pixels(text: Text, x: float, y: float, width: int, height: int) -> np.ndarray:
