@@ -1,0 +1,770 @@
+"""Reading a purchase log once: files, columns, dates, ids, dirty rows (docs/purchase_logs.md).
+
+:func:`read_log` turns a DataFrame, a CSV file or a Parquet file into a
+:class:`PurchaseLog`: the customer ids as integer codes, the dates, and (when
+asked for) the amounts and order ids, with every bad row counted and shown in a
+:class:`LogReport`. The other modules of :mod:`retention_xl.purchases` count
+from a ``PurchaseLog`` batch by batch (:func:`purchase_batches`).
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Problem, RetentionInputError
+from ..validation import choice
+
+__all__ = ["LogReport", "PurchaseLog", "read_log", "purchase_batches", "day_numbers",
+           "DATE_FORMATS", "OPTION_WORDS", "BATCH_ROWS", "EXAMPLES"]
+
+#: Rows handled at once: large enough for numpy to be efficient, small enough that the
+#: temporary arrays (a few bytes per row) stay in the tens of megabytes.
+BATCH_ROWS = 1 << 20
+#: How many examples of bad rows an error message shows.
+EXAMPLES = 5
+
+#: How each face names the options that the messages suggest.
+OPTION_WORDS = {
+    "python": {"exclude_invalid": "pass exclude_invalid=True",
+               "date_format": "name the format with date_format={fmt!r}",
+               "columns": "name the columns with customer=, date= (and amount=, order=)"},
+    "cli": {"exclude_invalid": "add --exclude-invalid",
+            "date_format": "name the format with --date-format {fmt}",
+            "columns": "name the columns with --customer, --date (and --amount, --order)"},
+    "excel": {"exclude_invalid": "set exclude_invalid to TRUE",
+              "date_format": "give the dates as Excel dates (or as 2024-03-04)",
+              "columns": "select the customer ids and the purchase dates"},
+}
+
+#: Text date forms read without being named, tried in this order (strptime codes). A file is
+#: read with the one form that reads all its dates; when two forms read them all but give
+#: different days (3/4/2024: 3 April or March 4?), the file is refused, never guessed.
+DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d", "%Y.%m.%d",
+                "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y",
+                "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d.%m.%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S",
+                "%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%b %d, %Y", "%B %d, %Y")
+_FORMAT_WORDS = {"%d/%m/%Y": "day first", "%m/%d/%Y": "month first", "%d-%m-%Y": "day first",
+                 "%m-%d-%Y": "month first", "%d/%m/%Y %H:%M": "day first", "%m/%d/%Y %H:%M": "month first",
+                 "%d/%m/%Y %H:%M:%S": "day first", "%m/%d/%Y %H:%M:%S": "month first"}
+
+
+@dataclass
+class LogReport:
+    """What reading a purchase log found: rows read, bad rows by kind, rows left out.
+
+    Attributes
+    ----------
+    rows : int
+        Rows in the log.
+    missing_customer, bad_date, missing_date, bad_amount : int
+        Rows without a customer id; with a date that could not be read; with no
+        date; with a blank or non-numeric amount (only when an amount column is used).
+    duplicates : int
+        Exact copies of an earlier row (same customer, same date and time, same
+        amount and order id), looked for when amounts are read. They are always
+        counted once (kept once, the copies dropped) and reported: a copy is an
+        export mistake, not a second purchase.
+    nonpositive_amount : int
+        Rows with an amount of zero (a free item) or below zero (a refund). They
+        are kept as purchases (the customer bought, or returned something, that
+        day) and their amounts summed as given; they are reported so that you
+        can check them.
+    examples : dict
+        For each kind above with rows, up to five ``(where, value)`` pairs:
+        ``where`` is the DataFrame index label, ``"line N"`` of a CSV file (the
+        header is line 1) or ``"row N"`` of a Parquet file (from 1).
+    excluded : int
+        Rows left out because ``exclude_invalid=True`` (0 otherwise).
+    source : str
+        The file's name, or "" for a DataFrame.
+    date_format : str or None
+        The strptime form the text dates were read with (None: dates, or ISO text).
+    """
+
+    rows: int = 0
+    missing_customer: int = 0
+    bad_date: int = 0
+    missing_date: int = 0
+    bad_amount: int = 0
+    duplicates: int = 0
+    nonpositive_amount: int = 0
+    examples: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)
+    excluded: int = 0
+    source: str = ""
+    date_format: str | None = None
+
+    @property
+    def invalid(self) -> int:
+        """Rows with at least one problem."""
+        return self.excluded if self.excluded else (
+            self.missing_customer + self.bad_date + self.missing_date + self.bad_amount)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing_customer or self.bad_date or self.missing_date or self.bad_amount)
+
+    def problems(self, names: dict[str, str], face: str = "python") -> list[Problem]:
+        """One :class:`Problem` per kind of bad row, with the count and examples."""
+        kinds = (
+            ("missing_customer", "customer", "without a customer id"),
+            ("missing_date", "date", "without a date"),
+            ("bad_date", "date", "whose date could not be read"),
+            ("bad_amount", "amount", "whose amount is blank or not a number"),
+        )
+        out = []
+        for kind, column, what in kinds:
+            number = getattr(self, kind)
+            if not number:
+                continue
+            out.append(Problem(
+                names.get(column, column),
+                f"{_at(self.source)}{self._counted(kind, what)} "
+                f"(column {names.get(column, column)!r}: {self._shown(kind)})",
+                f"fix them in the log, or {OPTION_WORDS[face]['exclude_invalid']} to leave those rows out"))
+        return out
+
+    def _counted(self, kind: str, what: str) -> str:
+        number = getattr(self, kind)
+        return f"{number:,} row{'s' if number != 1 else ''} of {self.rows:,} {what}"
+
+    def _shown(self, kind: str) -> str:
+        examples = self.examples.get(kind, [])
+        shown = ", ".join(_example(where, value, kind) for where, value in examples)
+        return shown + (" ..." if getattr(self, kind) > len(examples) else "")
+
+    def notes(self) -> list[str]:
+        """Sentences on rows that were kept or counted once (duplicates, zero or negative amounts)."""
+        out = []
+        if self.duplicates:
+            what = "is an exact copy" if self.duplicates == 1 else "are exact copies"
+            out.append(f"{self._counted('duplicates', what + ' of an earlier row')} "
+                       f"({self._shown('duplicates')}): each counted once")
+        if self.nonpositive_amount:
+            what = "has" if self.nonpositive_amount == 1 else "have"
+            out.append(f"{self._counted('nonpositive_amount', what + ' an amount of zero or less')} "
+                       f"({self._shown('nonpositive_amount')}): kept as purchases, amounts summed as given")
+        return out
+
+    def summary(self) -> str:
+        """One line for people: '1,000 purchases read; 3 rows left out (2 without ...)'."""
+        text = f"{self.rows:,} purchases read"
+        if self.excluded:
+            parts = [f"{n:,} {label}" for n, label in (
+                (self.missing_customer, "without a customer id"), (self.missing_date, "without a date"),
+                (self.bad_date, "with an unreadable date"), (self.bad_amount, "with a bad amount")) if n]
+            text += f"; {self.excluded:,} left out ({', '.join(parts)})"
+        if self.duplicates:
+            text += f"; {self.duplicates:,} exact duplicate{'s' if self.duplicates != 1 else ''} counted once"
+        if self.nonpositive_amount:
+            text += f"; {self.nonpositive_amount:,} with an amount of zero or less (kept)"
+        return text
+
+
+def _at(source: str) -> str:
+    """'purchases.csv: ' to start a message about a file ('' for a DataFrame)."""
+    return f"{source}: " if source else ""
+
+
+def _example(where, value, kind) -> str:
+    place = where if isinstance(where, str) and where.startswith(("line ", "row ")) else f"row {where!r}" \
+        if isinstance(where, str) else f"row {where}"
+    if kind in ("missing_customer", "missing_date", "duplicates"):
+        return place
+    if kind == "bad_date" and isinstance(value, tuple):
+        return f"{place} {value[0]!r} ({value[1]})"
+    return f"{place} {value!r}"
+
+
+@dataclass
+class PurchaseLog:
+    """A purchase log read and checked once, ready to be counted in several ways.
+
+    Made by :func:`read_log`; every function of this module accepts it in place
+    of a DataFrame or a path, so that a big file is read only once.
+
+    Attributes
+    ----------
+    table : pyarrow.Table
+        Columns ``customer`` (integer codes from ``customer_offset``), ``date`` (a timestamp or
+        date type) and, when read, ``amount`` (float64) and ``order`` (int64 codes).
+        Bad rows are already left out (or there were none), exact duplicates too.
+    customers : int
+        Number of customer codes (an upper bound of distinct customers when the
+        ids were used as codes directly).
+    report : LogReport
+        What reading found.
+    names : dict
+        The user's column names (``customer``, ``date``, ``amount``, ``order``), for messages.
+    customer_offset : int
+        Subtracted from the customer column to give codes from 0.
+    orders : int
+        Number of order codes (0 without an order column).
+    """
+
+    table: Any
+    customers: int
+    report: LogReport
+    names: dict[str, str]
+    customer_offset: int = 0
+    orders: int = 0
+
+    @property
+    def rows(self) -> int:
+        return self.table.num_rows
+
+    @property
+    def has_amount(self) -> bool:
+        return "amount" in self.table.column_names
+
+    @property
+    def has_order(self) -> bool:
+        return "order" in self.table.column_names
+
+
+def _is_path(source: Any) -> bool:
+    return isinstance(source, (str, os.PathLike))
+
+
+def _load_table(source: Any, columns: list[str], face: str = "python"):
+    """The requested columns as a pyarrow Table, how to name a row in messages, and the source."""
+    import pyarrow as pa
+
+    if isinstance(source, pd.DataFrame):
+        missing = [c for c in columns if c not in source.columns]
+        if missing:
+            raise _missing_columns(missing, source.columns, face=face)
+        frame = source[columns]
+        arrays = []
+        for column in columns:
+            series = frame[column]
+            try:  # the .array of an arrow-backed column converts without a copy
+                converted = pa.array(series.array, from_pandas=True)
+                arrays.append(converted if isinstance(converted, pa.ChunkedArray)
+                              else pa.chunked_array([converted]))
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects: read as text
+                arrays.append(pa.chunked_array([pa.array(series.astype(object).map(
+                    lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)),
+                    type=pa.string())]))
+        index = source.index
+        return pa.table(arrays, names=columns), (lambda i: index[i]), ""
+    if not _is_path(source):
+        raise RetentionInputError(Problem(
+            "log", f"the purchase log must be a DataFrame or the path of a CSV or Parquet file, "
+                   f"got {type(source).__name__}"))
+    path = pathlib.Path(source)
+    if not path.exists():
+        raise FileNotFoundError(2, "No such file", str(path))
+    if path.suffix.lower() in (".parquet", ".pq", ".parq"):
+        import pyarrow.parquet as pq
+
+        try:
+            schema = pq.read_schema(path)
+        except (pa.ArrowInvalid, OSError) as error:
+            raise RetentionInputError(Problem(
+                "log", f"{path.name} is not a Parquet file that can be read ({error})",
+                "save the log again as Parquet, or as CSV")) from None
+        missing = [c for c in columns if c not in schema.names]
+        if missing:
+            raise _missing_columns(missing, schema.names, path.name, face)
+        return pq.read_table(path, columns=columns), (lambda i: f"row {i + 1}"), path.name
+    return _read_csv(path, columns, face), (lambda i: f"line {i + 2}"), path.name
+
+
+def _csv_encoding(path: pathlib.Path) -> str:
+    """UTF-16 by its byte-order mark, else UTF-8 (a UTF-8 BOM is skipped by the reader)."""
+    with open(path, "rb") as handle:
+        head = handle.read(2)
+    return "utf-16" if head in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+
+
+def _ragged_line(path: pathlib.Path, encoding: str) -> str:
+    """'line N has K fields, the header M' for the first line whose field count differs."""
+    import csv
+
+    with open(path, newline="", encoding=encoding, errors="replace") as handle:
+        rows = csv.reader(handle)
+        header = next(rows, [])
+        for number, row in enumerate(rows, start=2):
+            if row and len(row) != len(header):
+                return f"line {number} has {len(row)} fields, the header line {len(header)}"
+    return "a line has a different number of fields than the header"
+
+
+def _read_csv(path: pathlib.Path, columns: list[str], face: str = "python"):
+    """The columns of a CSV file, read block by block (the whole file is never in memory).
+
+    Types are inferred from the first block; if a later block does not fit them
+    (a text id after numbers, an unreadable date), the file is read again with
+    every column as text, and the checks of :func:`read_log` say what is wrong.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if path.stat().st_size == 0:
+        raise RetentionInputError(Problem("log", f"{path.name} is empty",
+                                          "give a CSV file with a header line and one row per purchase"))
+    encoding = _csv_encoding(path)
+    read_options = pacsv.ReadOptions(block_size=8 << 20, encoding=encoding)
+    try:
+        header = pacsv.open_csv(path, read_options=read_options,
+                                convert_options=pacsv.ConvertOptions(include_columns=[])).schema.names
+    except pa.ArrowInvalid:
+        header = None
+    if header is not None:
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise _missing_columns(missing, header, path.name, face)
+
+    def read(types):
+        options = pacsv.ConvertOptions(include_columns=columns, strings_can_be_null=True,
+                                       column_types=types)
+        reader = pacsv.open_csv(path, convert_options=options, read_options=read_options)
+        return pa.Table.from_batches(list(reader), schema=reader.schema)
+
+    try:
+        try:
+            table = read({})
+            if encoding == "utf-8" and any(pa.types.is_binary(t) for t in table.schema.types):
+                raise pa.ArrowInvalid("invalid UTF8")
+            return table
+        except pa.ArrowInvalid as error:
+            if "columns, got" in str(error) or "Empty CSV" in str(error):
+                raise
+            if "UTF8" in str(error) and encoding == "utf-8":
+                # not UTF-8: Excel's "CSV" on a Western Windows is Windows-1252 (Latin-1 for text)
+                encoding = "cp1252"
+                read_options = pacsv.ReadOptions(block_size=8 << 20, encoding=encoding)
+                try:
+                    return read({})
+                except pa.ArrowInvalid:
+                    pass
+            return read({c: pa.string() for c in columns})
+    except pa.ArrowInvalid as error:
+        text = str(error)
+        if "columns, got" in text:
+            detail = _ragged_line(path, encoding)
+            raise RetentionInputError(Problem(
+                "log", f"{path.name} could not be read as a table: {detail}",
+                "give every line the same number of fields (quote a value that holds a comma)")) from None
+        if "Empty CSV" in text:
+            raise RetentionInputError(Problem("log", f"{path.name} has no header line",
+                                              "give a CSV file with a header line")) from None
+        raise RetentionInputError(Problem(
+            "log", f"{path.name} could not be read as a CSV file ({text.splitlines()[0]})")) from None
+
+
+def _missing_columns(missing, present, source: str = "the purchase log",
+                     face: str = "python") -> RetentionInputError:
+    return RetentionInputError(Problem(
+        "log", f"{source} has no column {', '.join(repr(m) for m in missing)}; "
+               f"its columns are: {', '.join(map(str, present))}",
+        OPTION_WORDS[face]["columns"]))
+
+
+def _check_customer(column):
+    """Mask of rows without a customer id (null, NaN, empty text), or None if none."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    bad = pc.is_null(column, nan_is_null=True) if pa.types.is_floating(column.type) else pc.is_null(column)
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        # empty or all-whitespace text, tested in place (trimming would copy every id)
+        bad = pc.or_kleene(bad, pc.or_(pc.equal(column, ""), pc.utf8_is_space(column)))
+        bad = pc.fill_null(bad, True)
+    if not pc.any(bad).as_py():
+        return None
+    return bad
+
+
+_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+
+
+def _strptime_checked(text, fmt: str):
+    """Parse with a strptime form, refusing what strptime would roll over (31/02 -> 2 March)
+    and years written with fewer than four digits: the parsed day, written back in the same
+    form, must give the text (leading zeros aside)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+    strip = r"(^|[^0-9])0+([0-9])"
+    back = pc.replace_substring_regex(pc.utf8_lower(pc.strftime(parsed, format=fmt)), strip, r"\1\2")
+    given = pc.replace_substring_regex(pc.utf8_lower(text), strip, r"\1\2")
+    ok = pc.and_(pc.equal(back, given), pc.greater_equal(pc.year(parsed), 1000))
+    return pc.if_else(pc.fill_null(ok, False), parsed, pa.scalar(None, pa.timestamp("s")))
+
+
+def _parse_dates(column, date_format: str | None = None, where=None, source: str = "",
+                 face: str = "python"):
+    """(timestamp column, mask of unreadable dates or None, mask of missing dates or None, form)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if pa.types.is_null(kind):  # a CSV file with a header and no rows
+        column = column.cast(pa.timestamp("s"))
+        kind = column.type
+    if pa.types.is_timestamp(kind):
+        if kind.tz is not None:  # the customer's wall-clock date, not UTC
+            column = pc.local_timestamp(column)
+        missing = pc.is_null(column)
+        return column, None, (missing if pc.any(missing).as_py() else None), None
+    if pa.types.is_date(kind):
+        missing = pc.is_null(column)
+        return column, None, (missing if pc.any(missing).as_py() else None), None
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        text = pc.utf8_trim_whitespace(column)
+        missing = pc.fill_null(pc.equal(text, ""), True)
+        text = pc.if_else(missing, pa.scalar(None, pa.string()), text)
+        missing_or_none = missing if pc.any(missing).as_py() else None
+        if date_format is None:
+            try:  # ISO dates (2024-01-31, 2024-01-31 10:00:00): arrow reads them fast
+                return pc.cast(text, pa.timestamp("s")), None, missing_or_none, None
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+            try:  # ISO times with an offset (10:00+02:00): the local date as written, not UTC
+                local = pc.replace_substring_regex(text, _OFFSET, "")
+                return pc.cast(local, pa.timestamp("s")), None, missing_or_none, None
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+            date_format = _pick_format(text, where, source, face)
+        parsed = _strptime_checked(text, date_format)
+        bad = pc.and_(pc.is_null(parsed), pc.invert(missing))
+        return parsed, (bad if pc.any(bad).as_py() else None), missing_or_none, date_format
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        raise RetentionInputError(Problem(
+            "date", f"{_at(source)}the date column holds numbers ({kind}), not dates",
+            "give dates such as 2024-01-31 (an Excel serial number is not read as a date)"))
+    raise RetentionInputError(Problem("date", f"{_at(source)}the date column has the type {kind}, not dates",
+                                      "give dates such as 2024-01-31"))
+
+
+def _pick_format(text, where, source: str, face: str) -> str:
+    """The one form of DATE_FORMATS that reads the most dates; refused when two read as many
+    but disagree on a day (3/4/2024 alone)."""
+    import pyarrow.compute as pc
+
+    present = text.drop_null()
+    sample = present.slice(0, 2000)
+    tried = []
+    for fmt in DATE_FORMATS:
+        if pc.count(_strptime_checked(sample, fmt)).as_py():
+            parsed = _strptime_checked(text, fmt)
+            tried.append((pc.count(parsed).as_py(), fmt, parsed))
+    if not tried:
+        return "%Y-%m-%d"  # nothing reads: every date is reported as unreadable
+    best = max(n for n, _, _ in tried)
+    winners = [(fmt, parsed) for n, fmt, parsed in tried if n == best]
+    first_fmt, first = winners[0]
+    for fmt, parsed in winners[1:]:
+        differ = pc.fill_null(pc.not_equal(first, parsed), False)
+        if pc.any(differ).as_py():
+            i = int(np.flatnonzero(np.asarray(differ.to_numpy(zero_copy_only=False), dtype=bool))[0])
+            value = text[i].as_py()
+            one, two = first[i].as_py().date(), parsed[i].as_py().date()
+            place = where(i) if where else f"row {i + 1}"
+            place = place if isinstance(place, str) else f"row {place}"
+            words = OPTION_WORDS[face]["date_format"]
+            raise RetentionInputError(Problem(
+                "date", f"{_at(source)}the dates can be read two ways: {place} {value!r} would be "
+                        f"{one:%d %B %Y} ({_FORMAT_WORDS.get(first_fmt, first_fmt)}) or {two:%d %B %Y} "
+                        f"({_FORMAT_WORDS.get(fmt, fmt)})",
+                f"{words.format(fmt=first_fmt)} or {words.format(fmt=fmt)}"))
+    return first_fmt
+
+
+def _parse_amount(column):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        values = pc.cast(column, pa.float64())
+    else:
+        series = pd.to_numeric(column.to_pandas(), errors="coerce")
+        values = pa.chunked_array([pa.array(series.to_numpy(dtype=float), from_pandas=True)])
+    bad = pc.is_null(values, nan_is_null=True)
+    return values, (bad if pc.any(bad).as_py() else None)
+
+
+def _encode(column, keep_compact: bool = True):
+    """(codes, number of codes, offset): codes from 0 for the values are the column's values
+    minus the offset.
+
+    Compact integer ids are kept as they are (code = id - smallest id: no copy
+    of the column); other values (text, sparse numbers) are dictionary-encoded:
+    one hash pass gives the distinct values and each row's code at once.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = len(column)
+    if keep_compact and pa.types.is_integer(column.type) and rows:
+        bounds = pc.min_max(column).as_py()
+        low, high = bounds["min"], bounds["max"]
+        span = high - low + 1
+        if span <= max(2 * rows, 1 << 20):
+            if column.type != pa.int64():
+                column = pc.cast(column, pa.int64())
+            return column, int(span), int(low)
+    if not rows:
+        return pa.chunked_array([], pa.int32()), 0, 0
+    encoded = column.dictionary_encode()
+    if encoded.num_chunks > 1:
+        encoded = encoded.unify_dictionaries()
+    count = len(encoded.chunk(0).dictionary)
+    codes = pa.chunked_array([chunk.indices for chunk in encoded.chunks], type=encoded.type.index_type)
+    return codes, count, 0
+
+
+def _duplicate_rows(arrays: dict) -> np.ndarray:
+    """Mask of rows that repeat an earlier row exactly (every column equal).
+
+    One 64-bit hash per row, sorted; rows whose hash occurs more than once are
+    then compared exactly (pandas' duplicated on those few), so a hash collision
+    can never drop a row.
+    """
+    columns = []
+    for values in arrays.values():
+        values = values.to_numpy() if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray) else values
+        values = np.asarray(values)
+        if values.dtype.kind == "M":
+            values = values.view(np.int64)
+        elif values.dtype.kind == "f":
+            values = np.where(values == 0, 0.0, values).view(np.int64)  # -0.0 equals 0.0
+        columns.append(values.astype(np.int64, copy=False))
+    rows = len(columns[0])
+    if rows < 2:
+        return np.zeros(rows, bool)
+    mixed = np.zeros(rows, np.uint64)
+    with np.errstate(over="ignore"):
+        for values in columns:  # splitmix64-style mixing, column after column
+            mixed ^= values.view(np.uint64)
+            mixed *= np.uint64(0x9E3779B97F4A7C15)
+            mixed ^= mixed >> np.uint64(31)
+    order = np.argsort(mixed, kind="stable")
+    sorted_hash = mixed[order]
+    same = sorted_hash[1:] == sorted_hash[:-1]
+    if not same.any():
+        return np.zeros(rows, bool)
+    candidate = np.zeros(rows, bool)
+    candidate[order[1:][same]] = True
+    candidate[order[:-1][same]] = True
+    where = np.flatnonzero(candidate)
+    frame = pd.DataFrame({i: values[where] for i, values in enumerate(columns)})
+    out = np.zeros(rows, bool)
+    out[where[frame.duplicated(keep="first").to_numpy()]] = True
+    return out
+
+
+def read_log(log: Any, customer: str = "customer_id", date: str = "date", amount: str | None = None,
+             exclude_invalid: bool = False, *, order: str | None = None, date_format: str | None = None,
+             face: str = "python") -> PurchaseLog:
+    """Read and check a purchase log once (a DataFrame, a CSV or a Parquet file).
+
+    Parameters
+    ----------
+    log : DataFrame, str, path or PurchaseLog
+        One row per purchase. Files ending in ``.parquet`` (``.pq``) are read as
+        Parquet, others as CSV with a header line (UTF-8, UTF-16 with its mark,
+        or Windows-1252/Latin-1 when the file is not UTF-8).
+    customer, date : str, optional
+        Names of the customer id and purchase date columns. Ids may be numbers
+        or text; dates may be dates, timestamps (a time zone or an offset is
+        read as the local date, as written) or text: ISO (``2024-03-04``),
+        ``2024/03/04``, ``04.03.2024``, ``4 Mar 2024``, ``3/4/2024`` and
+        ``4-3-2024`` day first or month first. Text dates are read with the one
+        form that reads them all; a file that two forms read differently
+        (``3/4/2024`` and nothing that tells) is refused: name the form.
+    amount : str, optional
+        Name of the amount column, when amounts are wanted (see
+        :func:`purchase_metrics`, :func:`revenue_retention`). Exact duplicate
+        rows are then looked for and counted once; zero and negative amounts
+        are kept and reported (see :class:`LogReport`).
+    exclude_invalid : bool, optional
+        Leave out the rows without a customer id, with no date or an unreadable
+        date (or a blank amount). Default: refuse such a log and say which rows.
+    order : str, optional
+        Name of an order id column: a purchase occasion is then one order of a
+        customer (by default it is one customer-day).
+    date_format : str, optional
+        The form of text dates, in strptime codes (``"%d/%m/%Y"`` for 04/03/2024
+        as 4 March).
+    face : {'python', 'cli', 'excel'}, optional
+        Whose words the messages use for the options (``exclude_invalid=True``,
+        ``--exclude-invalid`` ...).
+
+    Returns
+    -------
+    PurchaseLog
+        With the report of what was found in :attr:`PurchaseLog.report`.
+
+    Raises
+    ------
+    RetentionInputError
+        If a column is missing, the dates are ambiguous, or some rows are bad
+        and ``exclude_invalid`` is False: the message names the file and gives,
+        for each kind of problem, the number of rows and up to five examples.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import retention_xl as rx
+    >>> log = pd.DataFrame({"customer_id": ["a", None, "b"],
+    ...                     "date": ["2024-01-05", "2024-01-09", "someday"]})
+    >>> rx.read_log(log)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    retention_xl.errors.RetentionInputError: 2 bad inputs: 1 row of 3 without a customer id (column 'customer_id': row 1): ...
+    >>> rx.read_log(log, exclude_invalid=True).report.summary()
+    '3 purchases read; 2 left out (1 without a customer id, 1 with an unreadable date)'
+
+    A file of day-first dates that could be month-first is refused, not guessed:
+
+    >>> rx.read_log(pd.DataFrame({"customer_id": [1], "date": ["3/4/2024"]}))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    retention_xl.errors.RetentionInputError: the dates can be read two ways: row 0 '3/4/2024' would be 03 April 2024 (day first) or 04 March 2024 (month first): name the format with date_format='%d/%m/%Y' or ...
+    """
+    if isinstance(log, PurchaseLog):
+        if amount is not None and not log.has_amount:
+            raise RetentionInputError(Problem("amount", "this log was read without its amount column",
+                                              "read it again with amount="))
+        if order is not None and not log.has_order:
+            raise RetentionInputError(Problem("order", "this log was read without its order column",
+                                              "read it again with order="))
+        return log
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    face = choice(face, "face", tuple(OPTION_WORDS))
+    names = {"customer": customer, "date": date}
+    columns = [customer, date]
+    for role, name in (("amount", amount), ("order", order)):
+        if name is not None:
+            names[role] = name
+            columns.append(name)
+    if len(set(columns)) != len(columns):
+        raise RetentionInputError(Problem("log", f"the same column is named twice: {columns}"))
+    table, where, source = _load_table(log, columns, face)
+    report = LogReport(rows=table.num_rows, source=source)
+
+    cust = table.column(customer)
+    dates, bad_date, missing_date, report.date_format = _parse_dates(
+        table.column(date), date_format, where, source, face)
+    missing_customer = _check_customer(cust)
+    amounts, bad_amount = _parse_amount(table.column(amount)) if amount is not None else (None, None)
+    orders = table.column(order) if order is not None else None
+    missing_order = _check_customer(orders) if orders is not None else None
+
+    shown_dates = table.column(date)
+    masks = {"missing_customer": (missing_customer, cust), "missing_date": (missing_date, None),
+             "bad_date": (bad_date, shown_dates),
+             "bad_amount": (bad_amount, table.column(amount) if amount is not None else None)}
+    if missing_order is not None:  # an order id is needed as much as a customer id
+        masks["missing_customer"] = (missing_order if missing_customer is None
+                                     else pc.or_(missing_customer, missing_order), cust)
+        names_for_missing = dict(names, customer=f"{customer}' or '{order}")
+    else:
+        names_for_missing = names
+    bad_any = None
+    for kind, (mask, values) in masks.items():
+        if mask is None:
+            continue
+        mask_np = _np_bool(mask)
+        if kind == "bad_date" and missing_date is not None:  # a missing date is not also unreadable
+            mask_np &= ~_np_bool(missing_date)
+        setattr(report, kind, int(mask_np.sum()))
+        positions = np.flatnonzero(mask_np)[:EXAMPLES]
+        shown = (values.take(pa.array(positions)).to_pylist() if values is not None and len(positions)
+                 else [None] * len(positions))
+        report.examples[kind] = [(where(int(i)), v) for i, v in zip(positions, shown)]
+        bad_any = mask_np if bad_any is None else (bad_any | mask_np)
+
+    keep = None
+    if bad_any is not None and bad_any.any():
+        if not exclude_invalid:
+            raise RetentionInputError(report.problems(names_for_missing, face))
+        report.excluded = int(bad_any.sum())
+        keep = ~bad_any
+    # row of the file of each kept row, for examples (None: every row kept, row i is row i)
+    positions = None if keep is None else np.flatnonzero(keep)
+    if keep is not None:
+        mask = pa.array(keep)
+        cust, dates = cust.filter(mask), dates.filter(mask)
+        amounts = amounts.filter(mask) if amounts is not None else None
+        orders = orders.filter(mask) if orders is not None else None
+
+    codes, count, offset = _encode(cust)
+    order_codes, order_count = (None, 0)
+    if orders is not None:
+        order_codes, order_count, _ = _encode(orders, keep_compact=False)
+    arrays = {"customer": codes, "date": dates}
+    if amounts is not None:
+        arrays["amount"] = amounts
+        nonpositive = np.asarray(pc.less_equal(amounts, 0.0).to_numpy(zero_copy_only=False), dtype=bool)
+        if order_codes is not None:
+            arrays["order"] = order_codes
+        # exact copies of a row are one purchase exported twice: counted once, everywhere
+        copies = _duplicate_rows({k: _np_column(v) for k, v in arrays.items()})
+        for kind, mask_np, column in (("duplicates", copies, None), ("nonpositive_amount", nonpositive, amounts)):
+            if mask_np.any():
+                setattr(report, kind, int(mask_np.sum()))
+                first = np.flatnonzero(mask_np)[:EXAMPLES]
+                report.examples[kind] = [(where(int(i if positions is None else positions[i])), None if column is None else column[int(i)].as_py())
+                                         for i in first]
+        if copies.any():
+            mask = pa.array(~copies)
+            arrays = {k: v.filter(mask) for k, v in arrays.items()}
+    elif order_codes is not None:
+        arrays["order"] = order_codes
+    del table, cust
+    out = pa.table(arrays)
+    return PurchaseLog(out, count, report, names, offset, order_count)
+
+
+def _np_column(values) -> np.ndarray:
+    """A pyarrow column as numpy (dates as datetime64)."""
+    import pyarrow as pa
+
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    return np.asarray(values.to_numpy(zero_copy_only=False))
+
+
+def _np_bool(mask) -> np.ndarray:
+    import pyarrow as pa
+
+    if isinstance(mask, pa.ChunkedArray):
+        return np.array(mask.to_numpy(), dtype=bool)
+    return np.array(mask.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def day_numbers(values: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 (floor), as int64, for a datetime64 array of any unit."""
+    if values.dtype == np.dtype("datetime64[D]"):
+        return values.view(np.int64) if values.dtype.itemsize == 8 else values.astype(np.int64)
+    unit, _ = np.datetime_data(values.dtype)
+    per_day = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}.get(unit)
+    if per_day is None:  # pragma: no cover - arrow only gives s, ms, us, ns or days
+        return values.astype("datetime64[D]").astype(np.int64)
+    return np.floor_divide(values.view(np.int64), per_day)
+
+
+def purchase_batches(log: PurchaseLog):
+    """(customer codes int64, day numbers int64[, amounts]) per batch of rows."""
+    offset = log.customer_offset
+    for batch in log.table.to_batches(max_chunksize=BATCH_ROWS):
+        codes = batch.column(0).to_numpy()
+        if offset:
+            codes = codes - offset
+        dates = batch.column(1).to_numpy(zero_copy_only=False)
+        days = day_numbers(dates)
+        amounts = batch.column(2).to_numpy() if batch.num_columns > 2 else None
+        yield codes, days, amounts
