@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..errors import Problem, RetentionInputError
 from ..periods import PERIODS_PER_YEAR
-from .reading import PurchaseLog, day_numbers
+from .reading import PurchaseLog
 
 __all__ = ["PERIODS", "PERIODS_IN_YEAR", "MAX_PERIODS", "MAX_COHORT_CELLS", "Calendar",
            "log_calendar", "period_of_days", "too_long"]
@@ -73,13 +73,9 @@ MAX_COHORT_CELLS = 25_000_000
 def log_calendar(log: PurchaseLog, period: str) -> Calendar | None:
     """The log's calendar by ``period`` (None for a log without rows); a span of more than
     :data:`MAX_PERIODS` periods is refused."""
-    import pyarrow.compute as pc
-
     if log.rows == 0:
         return None
-    bounds = pc.min_max(log.table.column("date")).as_py()
-    low = day_numbers(np.array([np.datetime64(bounds["min"])]))[0]
-    high = day_numbers(np.array([np.datetime64(bounds["max"])]))[0]
+    low, high = log.day_range()
     ends = period_of_days(np.array([low, high], dtype=np.int64), period)
     count = int(ends[1] - ends[0]) + 1
     if count > MAX_PERIODS:

@@ -16,7 +16,7 @@ from ..errors import Problem, RetentionInputError
 from ..validation import choice
 from .calendar import PERIODS, Calendar, log_calendar
 from .counting import sorted_unique
-from .reading import PurchaseLog, day_numbers, purchase_batches, read_log
+from .reading import PurchaseLog, purchase_batches, read_log
 
 __all__ = ["purchase_metrics", "revenue_retention", "REVENUE_COLUMNS"]
 
@@ -32,11 +32,8 @@ def _occasion_keys(log: PurchaseLog, cal: Calendar | None):
     amounts = np.empty(log.rows) if log.has_amount else None
     bounds = None
     if not log.has_order:
-        import pyarrow.compute as pc
-
-        edge = pc.min_max(log.table.column("date")).as_py()
-        low, high = (day_numbers(np.array([np.datetime64(edge[k])]))[0] for k in ("min", "max"))
-        width = int(high - low) + 1
+        low, high = log.day_range()
+        width = high - low + 1
         bounds = low
     else:
         width = max(log.orders, 1)

@@ -20,7 +20,7 @@ import pandas as pd
 from ..errors import Problem, RetentionInputError
 from ..validation import choice
 
-__all__ = ["LogReport", "PurchaseLog", "read_log", "purchase_batches", "day_numbers",
+__all__ = ["LogReport", "PurchaseLog", "read_log", "purchase_batches",
            "DATE_FORMATS", "OPTION_WORDS", "BATCH_ROWS", "EXAMPLES"]
 
 #: Rows handled at once: large enough for numpy to be efficient, small enough that the
@@ -191,18 +191,18 @@ class PurchaseLog:
     Attributes
     ----------
     table : pyarrow.Table
-        Columns ``customer`` (integer codes from ``customer_offset``), ``date`` (a timestamp or
-        date type) and, when read, ``amount`` (float64) and ``order`` (int64 codes).
-        Bad rows are already left out (or there were none), exact duplicates too.
+        Columns ``customer`` (int32 codes from 0), ``day`` (int32: days since
+        1970-01-01, the date of each purchase) and, when read, ``amount``
+        (float64) and ``order`` (int32 codes). Bad rows are already left out (or
+        there were none), exact duplicates too. The ids and dates as read are
+        not kept: 8 bytes a purchase, whatever the ids were.
     customers : int
-        Number of customer codes (an upper bound of distinct customers when the
-        ids were used as codes directly).
+        Number of customer codes (an upper bound of distinct customers when
+        compact integer ids were used as codes directly: code = id - smallest id).
     report : LogReport
         What reading found.
     names : dict
         The user's column names (``customer``, ``date``, ``amount``, ``order``), for messages.
-    customer_offset : int
-        Subtracted from the customer column to give codes from 0.
     orders : int
         Number of order codes (0 without an order column).
     """
@@ -211,7 +211,6 @@ class PurchaseLog:
     customers: int
     report: LogReport
     names: dict[str, str]
-    customer_offset: int = 0
     orders: int = 0
 
     @property
@@ -225,6 +224,13 @@ class PurchaseLog:
     @property
     def has_order(self) -> bool:
         return "order" in self.table.column_names
+
+    def day_range(self) -> tuple[int, int]:
+        """Day numbers of the first and the last purchase."""
+        import pyarrow.compute as pc
+
+        bounds = pc.min_max(self.table.column("day")).as_py()
+        return int(bounds["min"]), int(bounds["max"])
 
 
 def _is_path(source: Any) -> bool:
@@ -310,7 +316,7 @@ def _read_csv(path: pathlib.Path, columns: list[str], face: str = "python"):
         raise RetentionInputError(Problem("log", f"{path.name} is empty",
                                           "give a CSV file with a header line and one row per purchase"))
     encoding = _csv_encoding(path)
-    read_options = pacsv.ReadOptions(block_size=8 << 20, encoding=encoding)
+    read_options = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, encoding=encoding)
     try:
         header = pacsv.open_csv(path, read_options=read_options,
                                 convert_options=pacsv.ConvertOptions(include_columns=[])).schema.names
@@ -325,7 +331,12 @@ def _read_csv(path: pathlib.Path, columns: list[str], face: str = "python"):
         options = pacsv.ConvertOptions(include_columns=columns, strings_can_be_null=True,
                                        column_types=types)
         reader = pacsv.open_csv(path, convert_options=options, read_options=read_options)
-        return pa.Table.from_batches(list(reader), schema=reader.schema)
+        table = pa.Table.from_batches(list(reader), schema=reader.schema)
+        # arrow reads a time with an offset (10:00+02:00) as UTC; read as text, the offset
+        # is dropped and the date stays the local one, as written
+        zoned = {name: pa.string() for name, kind in zip(table.column_names, table.schema.types)
+                 if pa.types.is_timestamp(kind) and kind.tz is not None}
+        return read(dict(types, **zoned)) if zoned else table
 
     try:
         try:
@@ -339,7 +350,7 @@ def _read_csv(path: pathlib.Path, columns: list[str], face: str = "python"):
             if "UTF8" in str(error) and encoding == "utf-8":
                 # not UTF-8: Excel's "CSV" on a Western Windows is Windows-1252 (Latin-1 for text)
                 encoding = "cp1252"
-                read_options = pacsv.ReadOptions(block_size=8 << 20, encoding=encoding)
+                read_options = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, encoding=encoding)
                 try:
                     return read({})
                 except pa.ArrowInvalid:
@@ -493,34 +504,77 @@ def _parse_amount(column):
     return values, (bad if pc.any(bad).as_py() else None)
 
 
-def _encode(column, keep_compact: bool = True):
-    """(codes, number of codes, offset): codes from 0 for the values are the column's values
-    minus the offset.
+def _encode(chunks: list, keep_compact: bool = True):
+    """(int32 codes from 0 as a ChunkedArray, number of codes) for a column given as a list of
+    arrays; the list is emptied, so that each array of ids can be freed once encoded.
 
-    Compact integer ids are kept as they are (code = id - smallest id: no copy
-    of the column); other values (text, sparse numbers) are dictionary-encoded:
-    one hash pass gives the distinct values and each row's code at once.
+    Compact integer ids become their distance from the smallest id (no hashing);
+    other values (text, integers spread over a wide range) are dictionary-encoded:
+    one hash pass over the whole column gives the distinct values and each row's
+    code at once, the chunks sharing one dictionary.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    rows = len(column)
-    if keep_compact and pa.types.is_integer(column.type) and rows:
-        bounds = pc.min_max(column).as_py()
-        low, high = bounds["min"], bounds["max"]
-        span = high - low + 1
-        if span <= max(2 * rows, 1 << 20):
-            if column.type != pa.int64():
-                column = pc.cast(column, pa.int64())
-            return column, int(span), int(low)
+    rows = sum(len(chunk) for chunk in chunks)
     if not rows:
-        return pa.chunked_array([], pa.int32()), 0, 0
-    encoded = column.dictionary_encode()
-    if encoded.num_chunks > 1:
+        chunks.clear()
+        return pa.chunked_array([], pa.int32()), 0
+    kind = chunks[0].type
+    if keep_compact and pa.types.is_integer(kind):
+        bounds = [pc.min_max(chunk).as_py() for chunk in chunks if len(chunk)]
+        low, high = min(b["min"] for b in bounds), max(b["max"] for b in bounds)
+        span = high - low + 1
+        if span <= max(2 * rows, 1 << 20) and span < 1 << 31:
+            codes = []
+            while chunks:  # one chunk at a time: the int64 ids go as their codes come
+                chunk = chunks.pop(0)
+                codes.append(pc.cast(pc.subtract(pc.cast(chunk, pa.int64()), low), pa.int32()))
+            return pa.chunked_array(codes, pa.int32()), int(span)
+    encoded = pa.chunked_array(chunks, kind).dictionary_encode()
+    chunks.clear()
+    first = encoded.chunk(0).dictionary
+    # the chunks share one dictionary (one hash table over all rows); were it not so,
+    # their dictionaries would have to be unified
+    if any(not _same_array(chunk.dictionary, first) for chunk in encoded.chunks[1:]):
         encoded = encoded.unify_dictionaries()
-    count = len(encoded.chunk(0).dictionary)
-    codes = pa.chunked_array([chunk.indices for chunk in encoded.chunks], type=encoded.type.index_type)
-    return codes, count, 0
+        first = encoded.chunk(0).dictionary
+    indices = [chunk.indices for chunk in encoded.chunks]
+    if encoded.type.index_type != pa.int32():
+        indices = [pc.cast(index, pa.int32()) for index in indices]
+    return pa.chunked_array(indices, pa.int32()), len(first)
+
+
+def _same_array(one, other) -> bool:
+    """Whether two arrays are the same memory, or else equal."""
+    def where(array):
+        return [buffer.address if buffer is not None else None for buffer in array.buffers()]
+
+    return (len(one) == len(other) and where(one) == where(other)) or one.equals(other)
+
+
+def _day_column(dates):
+    """int32 days since 1970-01-01 (floor) of a date or timestamp column, chunk by chunk
+    (a time zone's timestamps as the local date, as written)."""
+    import pyarrow as pa
+
+    chunks = dates.chunks if isinstance(dates, pa.ChunkedArray) else [dates]
+    return pa.chunked_array([_days_of(chunk) for chunk in chunks], pa.int32())
+
+
+def _days_of(chunk):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = chunk.type
+    if pa.types.is_date32(kind):
+        return pc.cast(chunk, pa.int32())
+    if pa.types.is_timestamp(kind) and kind.tz is not None:
+        chunk = pc.local_timestamp(chunk)
+    per_day = 86_400_000 if pa.types.is_date64(kind) else {
+        "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}[kind.unit]
+    values = pc.cast(chunk, pa.int64()).to_numpy(zero_copy_only=False)
+    return pa.array(np.floor_divide(values, per_day).astype(np.int32))
 
 
 def _duplicate_rows(arrays: dict) -> np.ndarray:
@@ -652,6 +706,11 @@ def read_log(log: Any, customer: str = "customer_id", date: str = "date", amount
             columns.append(name)
     if len(set(columns)) != len(columns):
         raise RetentionInputError(Problem("log", f"the same column is named twice: {columns}"))
+    if amount is None and order is None:
+        clean = _read_clean(log, customer, date)
+        if clean is not None:
+            return clean
+    # the whole columns at once: every bad row counted, shown and (if asked) left out
     table, where, source = _load_table(log, columns, face)
     report = LogReport(rows=table.num_rows, source=source)
 
@@ -701,10 +760,10 @@ def read_log(log: Any, customer: str = "customer_id", date: str = "date", amount
         amounts = amounts.filter(mask) if amounts is not None else None
         orders = orders.filter(mask) if orders is not None else None
 
-    codes, count, offset = _encode(cust)
+    codes, count = _encode(list(cust.chunks))
     order_codes, order_count = (None, 0)
     if orders is not None:
-        order_codes, order_count, _ = _encode(orders, keep_compact=False)
+        order_codes, order_count = _encode(list(orders.chunks), keep_compact=False)
     arrays = {"customer": codes, "date": dates}
     if amounts is not None:
         arrays["amount"] = amounts
@@ -725,8 +784,108 @@ def read_log(log: Any, customer: str = "customer_id", date: str = "date", amount
     elif order_codes is not None:
         arrays["order"] = order_codes
     del table, cust
-    out = pa.table(arrays)
-    return PurchaseLog(out, count, report, names, offset, order_count)
+    # the time of day mattered only to tell exact copies; from here on a purchase has a day
+    arrays["date"] = _day_column(arrays["date"])
+    out = pa.table(list(arrays.values()), names=["day" if k == "date" else k for k in arrays])
+    return PurchaseLog(out, count, report, names, order_count)
+
+
+def _read_clean(log: Any, customer: str, date: str) -> PurchaseLog | None:
+    """The log read batch by batch straight into customer codes and day numbers, when every
+    row is clean: ids present (integers or text), dates typed as dates or timestamps (a CSV
+    file's ISO dates are) and present. The ids and dates as read are never all in memory
+    at once beside their codes: each batch's dates become day numbers as it arrives, and
+    the ids are encoded once all are in (see :func:`_encode`).
+
+    None when a row needs the checks of :func:`read_log` (a missing id, a date as text or
+    missing, a block of a CSV file that does not fit the types of the first): the log is
+    then read whole by the careful path, which finds, counts and shows every bad row.
+    """
+    import pyarrow as pa
+
+    source = "" if isinstance(log, pd.DataFrame) else pathlib.Path(log).name if _is_path(log) else None
+    if source is None:
+        return None
+    # a CSV file's times with an offset are read by arrow as UTC: the careful path keeps them local
+    text_file = source and pathlib.Path(source).suffix.lower() not in (".parquet", ".pq", ".parq")
+    ids, days, rows = [], [], 0
+    try:
+        for batch in _clean_batches(log, [customer, date]):
+            ids_part, dates = batch.column(0), batch.column(1)
+            if not (_plain_ids(ids_part) and _typed_dates(dates)) or (
+                    text_file and getattr(dates.type, "tz", None) is not None):
+                return None
+            ids.append(ids_part)
+            days.append(_days_of(dates))
+            rows += batch.num_rows
+    except (pa.ArrowException, OSError):  # whatever it is, the careful path will say it
+        return None
+    if not rows:
+        return None
+    codes, count = _encode(ids)
+    table = pa.table({"customer": codes, "day": pa.chunked_array(days, pa.int32())})
+    return PurchaseLog(table, count, LogReport(rows=rows, source=source), {"customer": customer, "date": date})
+
+
+#: Bytes of a CSV file parsed at a time when it is streamed: the reader's blocks in flight
+#: then take a few tens of megabytes (8 MiB blocks take about 250 MiB).
+CSV_BLOCK_BYTES = 1 << 21
+
+
+def _clean_batches(log: Any, columns: list[str]):
+    """Record batches of the two columns, in that order, from a DataFrame, a Parquet file (row
+    group by row group) or a UTF-8 CSV file (block by block); raises what pyarrow raises."""
+    import pyarrow as pa
+
+    if isinstance(log, pd.DataFrame):
+        if any(c not in log.columns for c in columns):
+            raise pa.ArrowKeyError("a column is missing")
+        table, _, _ = _load_table(log, columns)
+        yield from table.to_batches(max_chunksize=BATCH_ROWS)
+        return
+    path = pathlib.Path(log)
+    if path.suffix.lower() in (".parquet", ".pq", ".parq"):
+        import pyarrow.parquet as pq
+
+        with pq.ParquetFile(path) as file:
+            if any(c not in file.schema_arrow.names for c in columns):
+                raise pa.ArrowKeyError("a column is missing")
+            groups = range(file.metadata.num_row_groups)
+            if any(file.metadata.row_group(i).num_rows > 4 * BATCH_ROWS for i in groups):
+                yield from file.iter_batches(batch_size=BATCH_ROWS, columns=columns)
+                return
+            for i in groups:
+                yield from file.read_row_group(i, columns=columns).to_batches()
+        return
+    import pyarrow.csv as pacsv
+
+    if path.stat().st_size == 0 or _csv_encoding(path) != "utf-8":
+        raise pa.ArrowInvalid("not a UTF-8 CSV file with rows")
+    yield from pacsv.open_csv(
+        path, read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+        convert_options=pacsv.ConvertOptions(include_columns=columns, strings_can_be_null=True))
+
+
+def _plain_ids(column) -> bool:
+    """Integer ids, or text ids none of which is empty or blank; none missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if column.null_count:
+        return False
+    if pa.types.is_integer(kind):
+        return True
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return not pc.any(pc.or_(pc.equal(column, ""), pc.utf8_is_space(column))).as_py()
+    return False
+
+
+def _typed_dates(column) -> bool:
+    import pyarrow as pa
+
+    kind = column.type
+    return not column.null_count and (pa.types.is_timestamp(kind) or pa.types.is_date(kind))
 
 
 def _np_column(values) -> np.ndarray:
@@ -746,25 +905,10 @@ def _np_bool(mask) -> np.ndarray:
     return np.array(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def day_numbers(values: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 (floor), as int64, for a datetime64 array of any unit."""
-    if values.dtype == np.dtype("datetime64[D]"):
-        return values.view(np.int64) if values.dtype.itemsize == 8 else values.astype(np.int64)
-    unit, _ = np.datetime_data(values.dtype)
-    per_day = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}.get(unit)
-    if per_day is None:  # pragma: no cover - arrow only gives s, ms, us, ns or days
-        return values.astype("datetime64[D]").astype(np.int64)
-    return np.floor_divide(values.view(np.int64), per_day)
-
-
 def purchase_batches(log: PurchaseLog):
-    """(customer codes int64, day numbers int64[, amounts]) per batch of rows."""
-    offset = log.customer_offset
+    """(customer codes int64, day numbers int64, amounts float64 or None) per batch of rows."""
     for batch in log.table.to_batches(max_chunksize=BATCH_ROWS):
-        codes = batch.column(0).to_numpy()
-        if offset:
-            codes = codes - offset
-        dates = batch.column(1).to_numpy(zero_copy_only=False)
-        days = day_numbers(dates)
-        amounts = batch.column(2).to_numpy() if batch.num_columns > 2 else None
+        codes = batch.column(0).to_numpy().astype(np.int64)
+        days = batch.column(1).to_numpy().astype(np.int64)
+        amounts = batch.column("amount").to_numpy() if "amount" in batch.schema.names else None
         yield codes, days, amounts
