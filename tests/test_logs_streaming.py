@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import retention_xl as rx
-from retention_xl.purchases import reading
+from retention_xl.purchases import sources
 from tests.test_logs import COUNTS, reference
 
 
@@ -36,7 +36,7 @@ def check(analysis, rows):
 @pytest.fixture
 def small_blocks(monkeypatch):
     """CSV blocks of 64 KiB: a small file then streams in many blocks, as a big one does."""
-    monkeypatch.setattr(reading, "CSV_BLOCK_BYTES", 1 << 16)
+    monkeypatch.setattr(sources, "CSV_BLOCK_BYTES", 1 << 16)
 
 
 @pytest.mark.parametrize("ids", ["int", "str", "wide"])
@@ -46,13 +46,13 @@ def test_csv_blocks_and_parquet_row_groups_match_the_reference(ids, tmp_path, sm
     frame["date"] = pd.to_datetime(frame["date"])
     csv = tmp_path / "log.csv"
     frame.assign(date=frame["date"].dt.strftime("%Y-%m-%d")).to_csv(csv, index=False)
-    assert csv.stat().st_size > 2 * reading.CSV_BLOCK_BYTES  # several blocks
+    assert csv.stat().st_size > 2 * sources.CSV_BLOCK_BYTES  # several blocks
     parquet = tmp_path / "log.parquet"
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), parquet, row_group_size=10_000)
     for source in (csv, parquet, frame):
         with pytest.MonkeyPatch.context() as patch:
             if source is not frame:  # a clean file never goes the careful way (read whole)
-                patch.setattr(reading, "_read_csv", None)
+                patch.setattr(sources, "read_csv_table", None)
                 patch.setattr(pq, "read_table", None)
             log = rx.read_log(source)
         # codes and day numbers only: 8 bytes a purchase, whatever the ids were
@@ -67,7 +67,7 @@ def test_batches_smaller_than_a_row_group(monkeypatch, tmp_path):
     frame = pd.DataFrame(rows, columns=["customer_id", "date"]).assign(date=lambda d: pd.to_datetime(d["date"]))
     path = tmp_path / "one_group.parquet"
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=len(frame))
-    monkeypatch.setattr(reading, "BATCH_ROWS", 1000)
+    monkeypatch.setattr(sources, "BATCH_ROWS", 1000)
     log = rx.read_log(path)
     assert log.table.column("day").num_chunks == 20
     check(rx.analyse_log(log), rows)
@@ -83,7 +83,7 @@ def test_a_late_text_id_after_numbers_reads_every_id_as_text(tmp_path, small_blo
     frame = pd.DataFrame({"customer_id": ids, "date": ["2024-01-05"] * (n - 1) + ["2024-02-07"]})
     path = tmp_path / "late.csv"
     frame.to_csv(path, index=False)
-    assert path.stat().st_size > reading.CSV_BLOCK_BYTES
+    assert path.stat().st_size > sources.CSV_BLOCK_BYTES
     counts = rx.counts_from_log(path)
     assert counts[COUNTS].to_numpy().tolist() == [[0, 0, 1001, 0, 1001], [1001, 1, 0, 0, 1]]
 

@@ -1,15 +1,15 @@
-"""Reading a purchase log once: files, columns, dates, ids, dirty rows (docs/purchase_logs.md).
+"""Reading a purchase log once: ids, dates, amounts, dirty rows (docs/purchase_logs.md).
 
 :func:`read_log` turns a DataFrame, a CSV file or a Parquet file into a
-:class:`PurchaseLog`: the customer ids as integer codes, the dates, and (when
-asked for) the amounts and order ids, with every bad row counted and shown in a
-:class:`LogReport`. The other modules of :mod:`retention_xl.purchases` count
+:class:`PurchaseLog`: the customer ids as int32 codes, the dates as day numbers,
+and (when asked for) the amounts and order ids, with every bad row counted and
+shown in a :class:`LogReport`. A clean log streams batch by batch; a log with
+bad rows (or with amounts, whose exact copies are looked for) is read whole. The other modules of :mod:`retention_xl.purchases` count
 from a ``PurchaseLog`` batch by batch (:func:`purchase_batches`).
 """
 
 from __future__ import annotations
 
-import os
 import pathlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,39 +19,14 @@ import pandas as pd
 
 from ..errors import Problem, RetentionInputError
 from ..validation import choice
+from .dates import day_column, days_of, parse_dates, typed_dates
+from .sources import (BATCH_ROWS, OPTION_WORDS, PARQUET_SUFFIXES, at_source, clean_batches, is_path,
+                      load_table)
 
-__all__ = ["LogReport", "PurchaseLog", "read_log", "purchase_batches",
-           "DATE_FORMATS", "OPTION_WORDS", "BATCH_ROWS", "EXAMPLES"]
+__all__ = ["LogReport", "PurchaseLog", "read_log", "purchase_batches", "EXAMPLES"]
 
-#: Rows handled at once: large enough for numpy to be efficient, small enough that the
-#: temporary arrays (a few bytes per row) stay in the tens of megabytes.
-BATCH_ROWS = 1 << 20
 #: How many examples of bad rows an error message shows.
 EXAMPLES = 5
-
-#: How each face names the options that the messages suggest.
-OPTION_WORDS = {
-    "python": {"exclude_invalid": "pass exclude_invalid=True",
-               "date_format": "name the format with date_format={fmt!r}",
-               "columns": "name the columns with customer=, date= (and amount=, order=)"},
-    "cli": {"exclude_invalid": "add --exclude-invalid",
-            "date_format": "name the format with --date-format {fmt}",
-            "columns": "name the columns with --customer, --date (and --amount, --order)"},
-    "excel": {"exclude_invalid": "set exclude_invalid to TRUE",
-              "date_format": "give the dates as Excel dates (or as 2024-03-04)",
-              "columns": "select the customer ids and the purchase dates"},
-}
-
-#: Text date forms read without being named, tried in this order (strptime codes). A file is
-#: read with the one form that reads all its dates; when two forms read them all but give
-#: different days (3/4/2024: 3 April or March 4?), the file is refused, never guessed.
-DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d", "%Y.%m.%d",
-                "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y",
-                "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d.%m.%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S",
-                "%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%b %d, %Y", "%B %d, %Y")
-_FORMAT_WORDS = {"%d/%m/%Y": "day first", "%m/%d/%Y": "month first", "%d-%m-%Y": "day first",
-                 "%m-%d-%Y": "month first", "%d/%m/%Y %H:%M": "day first", "%m/%d/%Y %H:%M": "month first",
-                 "%d/%m/%Y %H:%M:%S": "day first", "%m/%d/%Y %H:%M:%S": "month first"}
 
 
 @dataclass
@@ -124,7 +99,7 @@ class LogReport:
                 continue
             out.append(Problem(
                 names.get(column, column),
-                f"{_at(self.source)}{self._counted(kind, what)} "
+                f"{at_source(self.source)}{self._counted(kind, what)} "
                 f"(column {names.get(column, column)!r}: {self._shown(kind)})",
                 f"fix them in the log, or {OPTION_WORDS[face]['exclude_invalid']} to leave those rows out"))
         return out
@@ -164,11 +139,6 @@ class LogReport:
         if self.nonpositive_amount:
             text += f"; {self.nonpositive_amount:,} with an amount of zero or less (kept)"
         return text
-
-
-def _at(source: str) -> str:
-    """'purchases.csv: ' to start a message about a file ('' for a DataFrame)."""
-    return f"{source}: " if source else ""
 
 
 def _example(where, value, kind) -> str:
@@ -233,151 +203,6 @@ class PurchaseLog:
         return int(bounds["min"]), int(bounds["max"])
 
 
-def _is_path(source: Any) -> bool:
-    return isinstance(source, (str, os.PathLike))
-
-
-def _load_table(source: Any, columns: list[str], face: str = "python"):
-    """The requested columns as a pyarrow Table, how to name a row in messages, and the source."""
-    import pyarrow as pa
-
-    if isinstance(source, pd.DataFrame):
-        missing = [c for c in columns if c not in source.columns]
-        if missing:
-            raise _missing_columns(missing, source.columns, face=face)
-        frame = source[columns]
-        arrays = []
-        for column in columns:
-            series = frame[column]
-            try:  # the .array of an arrow-backed column converts without a copy
-                converted = pa.array(series.array, from_pandas=True)
-                arrays.append(converted if isinstance(converted, pa.ChunkedArray)
-                              else pa.chunked_array([converted]))
-            except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects: read as text
-                arrays.append(pa.chunked_array([pa.array(series.astype(object).map(
-                    lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)),
-                    type=pa.string())]))
-        index = source.index
-        return pa.table(arrays, names=columns), (lambda i: index[i]), ""
-    if not _is_path(source):
-        raise RetentionInputError(Problem(
-            "log", f"the purchase log must be a DataFrame or the path of a CSV or Parquet file, "
-                   f"got {type(source).__name__}"))
-    path = pathlib.Path(source)
-    if not path.exists():
-        raise FileNotFoundError(2, "No such file", str(path))
-    if path.suffix.lower() in (".parquet", ".pq", ".parq"):
-        import pyarrow.parquet as pq
-
-        try:
-            schema = pq.read_schema(path)
-        except (pa.ArrowInvalid, OSError) as error:
-            raise RetentionInputError(Problem(
-                "log", f"{path.name} is not a Parquet file that can be read ({error})",
-                "save the log again as Parquet, or as CSV")) from None
-        missing = [c for c in columns if c not in schema.names]
-        if missing:
-            raise _missing_columns(missing, schema.names, path.name, face)
-        return pq.read_table(path, columns=columns), (lambda i: f"row {i + 1}"), path.name
-    return _read_csv(path, columns, face), (lambda i: f"line {i + 2}"), path.name
-
-
-def _csv_encoding(path: pathlib.Path) -> str:
-    """UTF-16 by its byte-order mark, else UTF-8 (a UTF-8 BOM is skipped by the reader)."""
-    with open(path, "rb") as handle:
-        head = handle.read(2)
-    return "utf-16" if head in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
-
-
-def _ragged_line(path: pathlib.Path, encoding: str) -> str:
-    """'line N has K fields, the header M' for the first line whose field count differs."""
-    import csv
-
-    with open(path, newline="", encoding=encoding, errors="replace") as handle:
-        rows = csv.reader(handle)
-        header = next(rows, [])
-        for number, row in enumerate(rows, start=2):
-            if row and len(row) != len(header):
-                return f"line {number} has {len(row)} fields, the header line {len(header)}"
-    return "a line has a different number of fields than the header"
-
-
-def _read_csv(path: pathlib.Path, columns: list[str], face: str = "python"):
-    """The columns of a CSV file, read block by block (the whole file is never in memory).
-
-    Types are inferred from the first block; if a later block does not fit them
-    (a text id after numbers, an unreadable date), the file is read again with
-    every column as text, and the checks of :func:`read_log` say what is wrong.
-    """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    if path.stat().st_size == 0:
-        raise RetentionInputError(Problem("log", f"{path.name} is empty",
-                                          "give a CSV file with a header line and one row per purchase"))
-    encoding = _csv_encoding(path)
-    read_options = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, encoding=encoding)
-    try:
-        header = pacsv.open_csv(path, read_options=read_options,
-                                convert_options=pacsv.ConvertOptions(include_columns=[])).schema.names
-    except pa.ArrowInvalid:
-        header = None
-    if header is not None:
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise _missing_columns(missing, header, path.name, face)
-
-    def read(types):
-        options = pacsv.ConvertOptions(include_columns=columns, strings_can_be_null=True,
-                                       column_types=types)
-        reader = pacsv.open_csv(path, convert_options=options, read_options=read_options)
-        table = pa.Table.from_batches(list(reader), schema=reader.schema)
-        # arrow reads a time with an offset (10:00+02:00) as UTC; read as text, the offset
-        # is dropped and the date stays the local one, as written
-        zoned = {name: pa.string() for name, kind in zip(table.column_names, table.schema.types)
-                 if pa.types.is_timestamp(kind) and kind.tz is not None}
-        return read(dict(types, **zoned)) if zoned else table
-
-    try:
-        try:
-            table = read({})
-            if encoding == "utf-8" and any(pa.types.is_binary(t) for t in table.schema.types):
-                raise pa.ArrowInvalid("invalid UTF8")
-            return table
-        except pa.ArrowInvalid as error:
-            if "columns, got" in str(error) or "Empty CSV" in str(error):
-                raise
-            if "UTF8" in str(error) and encoding == "utf-8":
-                # not UTF-8: Excel's "CSV" on a Western Windows is Windows-1252 (Latin-1 for text)
-                encoding = "cp1252"
-                read_options = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, encoding=encoding)
-                try:
-                    return read({})
-                except pa.ArrowInvalid:
-                    pass
-            return read({c: pa.string() for c in columns})
-    except pa.ArrowInvalid as error:
-        text = str(error)
-        if "columns, got" in text:
-            detail = _ragged_line(path, encoding)
-            raise RetentionInputError(Problem(
-                "log", f"{path.name} could not be read as a table: {detail}",
-                "give every line the same number of fields (quote a value that holds a comma)")) from None
-        if "Empty CSV" in text:
-            raise RetentionInputError(Problem("log", f"{path.name} has no header line",
-                                              "give a CSV file with a header line")) from None
-        raise RetentionInputError(Problem(
-            "log", f"{path.name} could not be read as a CSV file ({text.splitlines()[0]})")) from None
-
-
-def _missing_columns(missing, present, source: str = "the purchase log",
-                     face: str = "python") -> RetentionInputError:
-    return RetentionInputError(Problem(
-        "log", f"{source} has no column {', '.join(repr(m) for m in missing)}; "
-               f"its columns are: {', '.join(map(str, present))}",
-        OPTION_WORDS[face]["columns"]))
-
-
 def _check_customer(column):
     """Mask of rows without a customer id (null, NaN, empty text), or None if none."""
     import pyarrow as pa
@@ -391,103 +216,6 @@ def _check_customer(column):
     if not pc.any(bad).as_py():
         return None
     return bad
-
-
-_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
-
-
-def _strptime_checked(text, fmt: str):
-    """Parse with a strptime form, refusing what strptime would roll over (31/02 -> 2 March)
-    and years written with fewer than four digits: the parsed day, written back in the same
-    form, must give the text (leading zeros aside)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
-    strip = r"(^|[^0-9])0+([0-9])"
-    back = pc.replace_substring_regex(pc.utf8_lower(pc.strftime(parsed, format=fmt)), strip, r"\1\2")
-    given = pc.replace_substring_regex(pc.utf8_lower(text), strip, r"\1\2")
-    ok = pc.and_(pc.equal(back, given), pc.greater_equal(pc.year(parsed), 1000))
-    return pc.if_else(pc.fill_null(ok, False), parsed, pa.scalar(None, pa.timestamp("s")))
-
-
-def _parse_dates(column, date_format: str | None = None, where=None, source: str = "",
-                 face: str = "python"):
-    """(timestamp column, mask of unreadable dates or None, mask of missing dates or None, form)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    kind = column.type
-    if pa.types.is_null(kind):  # a CSV file with a header and no rows
-        column = column.cast(pa.timestamp("s"))
-        kind = column.type
-    if pa.types.is_timestamp(kind):
-        if kind.tz is not None:  # the customer's wall-clock date, not UTC
-            column = pc.local_timestamp(column)
-        missing = pc.is_null(column)
-        return column, None, (missing if pc.any(missing).as_py() else None), None
-    if pa.types.is_date(kind):
-        missing = pc.is_null(column)
-        return column, None, (missing if pc.any(missing).as_py() else None), None
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        text = pc.utf8_trim_whitespace(column)
-        missing = pc.fill_null(pc.equal(text, ""), True)
-        text = pc.if_else(missing, pa.scalar(None, pa.string()), text)
-        missing_or_none = missing if pc.any(missing).as_py() else None
-        if date_format is None:
-            try:  # ISO dates (2024-01-31, 2024-01-31 10:00:00): arrow reads them fast
-                return pc.cast(text, pa.timestamp("s")), None, missing_or_none, None
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                pass
-            try:  # ISO times with an offset (10:00+02:00): the local date as written, not UTC
-                local = pc.replace_substring_regex(text, _OFFSET, "")
-                return pc.cast(local, pa.timestamp("s")), None, missing_or_none, None
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                pass
-            date_format = _pick_format(text, where, source, face)
-        parsed = _strptime_checked(text, date_format)
-        bad = pc.and_(pc.is_null(parsed), pc.invert(missing))
-        return parsed, (bad if pc.any(bad).as_py() else None), missing_or_none, date_format
-    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
-        raise RetentionInputError(Problem(
-            "date", f"{_at(source)}the date column holds numbers ({kind}), not dates",
-            "give dates such as 2024-01-31 (an Excel serial number is not read as a date)"))
-    raise RetentionInputError(Problem("date", f"{_at(source)}the date column has the type {kind}, not dates",
-                                      "give dates such as 2024-01-31"))
-
-
-def _pick_format(text, where, source: str, face: str) -> str:
-    """The one form of DATE_FORMATS that reads the most dates; refused when two read as many
-    but disagree on a day (3/4/2024 alone)."""
-    import pyarrow.compute as pc
-
-    present = text.drop_null()
-    sample = present.slice(0, 2000)
-    tried = []
-    for fmt in DATE_FORMATS:
-        if pc.count(_strptime_checked(sample, fmt)).as_py():
-            parsed = _strptime_checked(text, fmt)
-            tried.append((pc.count(parsed).as_py(), fmt, parsed))
-    if not tried:
-        return "%Y-%m-%d"  # nothing reads: every date is reported as unreadable
-    best = max(n for n, _, _ in tried)
-    winners = [(fmt, parsed) for n, fmt, parsed in tried if n == best]
-    first_fmt, first = winners[0]
-    for fmt, parsed in winners[1:]:
-        differ = pc.fill_null(pc.not_equal(first, parsed), False)
-        if pc.any(differ).as_py():
-            i = int(np.flatnonzero(np.asarray(differ.to_numpy(zero_copy_only=False), dtype=bool))[0])
-            value = text[i].as_py()
-            one, two = first[i].as_py().date(), parsed[i].as_py().date()
-            place = where(i) if where else f"row {i + 1}"
-            place = place if isinstance(place, str) else f"row {place}"
-            words = OPTION_WORDS[face]["date_format"]
-            raise RetentionInputError(Problem(
-                "date", f"{_at(source)}the dates can be read two ways: {place} {value!r} would be "
-                        f"{one:%d %B %Y} ({_FORMAT_WORDS.get(first_fmt, first_fmt)}) or {two:%d %B %Y} "
-                        f"({_FORMAT_WORDS.get(fmt, fmt)})",
-                f"{words.format(fmt=first_fmt)} or {words.format(fmt=fmt)}"))
-    return first_fmt
 
 
 def _parse_amount(column):
@@ -551,30 +279,6 @@ def _same_array(one, other) -> bool:
         return [buffer.address if buffer is not None else None for buffer in array.buffers()]
 
     return (len(one) == len(other) and where(one) == where(other)) or one.equals(other)
-
-
-def _day_column(dates):
-    """int32 days since 1970-01-01 (floor) of a date or timestamp column, chunk by chunk
-    (a time zone's timestamps as the local date, as written)."""
-    import pyarrow as pa
-
-    chunks = dates.chunks if isinstance(dates, pa.ChunkedArray) else [dates]
-    return pa.chunked_array([_days_of(chunk) for chunk in chunks], pa.int32())
-
-
-def _days_of(chunk):
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    kind = chunk.type
-    if pa.types.is_date32(kind):
-        return pc.cast(chunk, pa.int32())
-    if pa.types.is_timestamp(kind) and kind.tz is not None:
-        chunk = pc.local_timestamp(chunk)
-    per_day = 86_400_000 if pa.types.is_date64(kind) else {
-        "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}[kind.unit]
-    values = pc.cast(chunk, pa.int64()).to_numpy(zero_copy_only=False)
-    return pa.array(np.floor_divide(values, per_day).astype(np.int32))
 
 
 def _duplicate_rows(arrays: dict) -> np.ndarray:
@@ -711,11 +415,11 @@ def read_log(log: Any, customer: str = "customer_id", date: str = "date", amount
         if clean is not None:
             return clean
     # the whole columns at once: every bad row counted, shown and (if asked) left out
-    table, where, source = _load_table(log, columns, face)
+    table, where, source = load_table(log, columns, face)
     report = LogReport(rows=table.num_rows, source=source)
 
     cust = table.column(customer)
-    dates, bad_date, missing_date, report.date_format = _parse_dates(
+    dates, bad_date, missing_date, report.date_format = parse_dates(
         table.column(date), date_format, where, source, face)
     missing_customer = _check_customer(cust)
     amounts, bad_amount = _parse_amount(table.column(amount)) if amount is not None else (None, None)
@@ -785,7 +489,7 @@ def read_log(log: Any, customer: str = "customer_id", date: str = "date", amount
         arrays["order"] = order_codes
     del table, cust
     # the time of day mattered only to tell exact copies; from here on a purchase has a day
-    arrays["date"] = _day_column(arrays["date"])
+    arrays["date"] = day_column(arrays["date"])
     out = pa.table(list(arrays.values()), names=["day" if k == "date" else k for k in arrays])
     return PurchaseLog(out, count, report, names, order_count)
 
@@ -803,20 +507,20 @@ def _read_clean(log: Any, customer: str, date: str) -> PurchaseLog | None:
     """
     import pyarrow as pa
 
-    source = "" if isinstance(log, pd.DataFrame) else pathlib.Path(log).name if _is_path(log) else None
+    source = "" if isinstance(log, pd.DataFrame) else pathlib.Path(log).name if is_path(log) else None
     if source is None:
         return None
     # a CSV file's times with an offset are read by arrow as UTC: the careful path keeps them local
-    text_file = source and pathlib.Path(source).suffix.lower() not in (".parquet", ".pq", ".parq")
+    text_file = source and pathlib.Path(source).suffix.lower() not in PARQUET_SUFFIXES
     ids, days, rows = [], [], 0
     try:
-        for batch in _clean_batches(log, [customer, date]):
+        for batch in clean_batches(log, [customer, date]):
             ids_part, dates = batch.column(0), batch.column(1)
-            if not (_plain_ids(ids_part) and _typed_dates(dates)) or (
+            if not (_plain_ids(ids_part) and typed_dates(dates)) or (
                     text_file and getattr(dates.type, "tz", None) is not None):
                 return None
             ids.append(ids_part)
-            days.append(_days_of(dates))
+            days.append(days_of(dates))
             rows += batch.num_rows
     except (pa.ArrowException, OSError):  # whatever it is, the careful path will say it
         return None
@@ -825,45 +529,6 @@ def _read_clean(log: Any, customer: str, date: str) -> PurchaseLog | None:
     codes, count = _encode(ids)
     table = pa.table({"customer": codes, "day": pa.chunked_array(days, pa.int32())})
     return PurchaseLog(table, count, LogReport(rows=rows, source=source), {"customer": customer, "date": date})
-
-
-#: Bytes of a CSV file parsed at a time when it is streamed: the reader's blocks in flight
-#: then take a few tens of megabytes (8 MiB blocks take about 250 MiB).
-CSV_BLOCK_BYTES = 1 << 21
-
-
-def _clean_batches(log: Any, columns: list[str]):
-    """Record batches of the two columns, in that order, from a DataFrame, a Parquet file (row
-    group by row group) or a UTF-8 CSV file (block by block); raises what pyarrow raises."""
-    import pyarrow as pa
-
-    if isinstance(log, pd.DataFrame):
-        if any(c not in log.columns for c in columns):
-            raise pa.ArrowKeyError("a column is missing")
-        table, _, _ = _load_table(log, columns)
-        yield from table.to_batches(max_chunksize=BATCH_ROWS)
-        return
-    path = pathlib.Path(log)
-    if path.suffix.lower() in (".parquet", ".pq", ".parq"):
-        import pyarrow.parquet as pq
-
-        with pq.ParquetFile(path) as file:
-            if any(c not in file.schema_arrow.names for c in columns):
-                raise pa.ArrowKeyError("a column is missing")
-            groups = range(file.metadata.num_row_groups)
-            if any(file.metadata.row_group(i).num_rows > 4 * BATCH_ROWS for i in groups):
-                yield from file.iter_batches(batch_size=BATCH_ROWS, columns=columns)
-                return
-            for i in groups:
-                yield from file.read_row_group(i, columns=columns).to_batches()
-        return
-    import pyarrow.csv as pacsv
-
-    if path.stat().st_size == 0 or _csv_encoding(path) != "utf-8":
-        raise pa.ArrowInvalid("not a UTF-8 CSV file with rows")
-    yield from pacsv.open_csv(
-        path, read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
-        convert_options=pacsv.ConvertOptions(include_columns=columns, strings_can_be_null=True))
 
 
 def _plain_ids(column) -> bool:
@@ -879,13 +544,6 @@ def _plain_ids(column) -> bool:
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return not pc.any(pc.or_(pc.equal(column, ""), pc.utf8_is_space(column))).as_py()
     return False
-
-
-def _typed_dates(column) -> bool:
-    import pyarrow as pa
-
-    kind = column.type
-    return not column.null_count and (pa.types.is_timestamp(kind) or pa.types.is_date(kind))
 
 
 def _np_column(values) -> np.ndarray:
