@@ -15,18 +15,22 @@ in the same run:
 - every peer's numbers are checked equal to ours before any time is printed;
 - the tools take turns (interleaved repeats), the median and the spread
   (max / min) of each are printed, and the ratio of each peer to us;
-- peak memory of retention_xl, measured in a fresh subprocess (the rise of the
-  peak resident set over the process after its imports), as a multiple of the
-  loaded columns.
+- peak memory of every tool, each measured in a fresh subprocess: the rise of
+  the peak resident set (VmHWM, reset through /proc/self/clear_refs once every
+  tool's library is imported, so the same baseline is subtracted for every
+  tool), as a multiple of the loaded columns: the Arrow size of the customer id
+  and date columns as pyarrow reads them (int64 or text ids; timestamps from
+  Parquet, dates from CSV).
 
     python -m benchmarks logs
-    RETENTION_XL_BENCH_ROWS=1000000 python -m benchmarks logs   # smaller
+    RETENTION_XL_BENCH_ROWS=1000000 python -m benchmarks logs    # smaller
+    RETENTION_XL_BENCH_ROWS=10000000 python -m benchmarks logs   # the size of issue 13
+    RETENTION_XL_BENCH_SKIP=pandas ...                            # without a peer
 """
 
 from __future__ import annotations
 
 import gc
-import json
 import os
 import statistics
 import subprocess
@@ -170,13 +174,17 @@ def _assemble(end, retained, new, cohorts):
 
 
 TOOLS = {"retention_xl": ours, "polars": polars_recipe, "duckdb": duckdb_recipe, "pandas": pandas_recipe}
+#: RETENTION_XL_BENCH_SKIP=pandas leaves a peer out (the pandas recipe takes minutes at 10 million rows)
+for _name in os.environ.get("RETENTION_XL_BENCH_SKIP", "").split(","):
+    TOOLS.pop(_name.strip(), None)
 
 
 # --------------------------------------------------------------------------- memory
 _MEMORY_CHILD = r"""
-import json, sys
-import numpy, pandas, pyarrow, pyarrow.csv, pyarrow.parquet, pyarrow.compute
-import retention_xl as rx
+import sys
+import numpy, pandas, pyarrow, pyarrow.csv, pyarrow.parquet, pyarrow.compute, polars, duckdb
+import retention_xl.purchases
+from benchmarks import bench_logs
 
 def status(key):
     with open("/proc/self/status") as f:
@@ -184,39 +192,48 @@ def status(key):
             if line.startswith(key):
                 return int(line.split()[1]) * 1024
 
-path = sys.argv[1]
-with open("/proc/self/clear_refs", "w") as f:   # reset the peak to the current size
+tool, path = sys.argv[1], sys.argv[2]
+with open("/proc/self/clear_refs", "w") as f:   # reset the peak (VmHWM) to the current size
     f.write("5")
 base = status("VmRSS:")
-analysis = rx.analyse_log(path, period="month")
-print(json.dumps({"rise": status("VmHWM:") - base}))
+bench_logs.TOOLS[tool](path)
+print("RISE", status("VmHWM:") - base)  # the last line (a library may print before it)
 """
 
 
-def peak_memory(path: str) -> dict:
-    """The peak rise of analyse_log(path), and the bytes of the two columns as pyarrow loads them
-    (text ids as text, dates as dates or timestamps): the measure of "the loaded columns"."""
+def loaded_bytes(path: str) -> int:
+    """The loaded columns: the Arrow size of the two columns the log needs, as pyarrow reads
+    them (``read_table`` / ``read_csv``, types as inferred: int64 or text ids; timestamps from
+    Parquet, dates from CSV)."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, path], capture_output=True, text=True,
-                         check=True)
-    result = json.loads(out.stdout)
     table = pq.read_table(path, columns=["customer_id", "date"]) if path.endswith(".parquet") else \
         pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(include_columns=["customer_id", "date"]))
-    result["loaded"] = table.nbytes
-    return result
+    return table.nbytes
+
+
+def peak_memory(tool: str, path: str) -> int:
+    """The rise of the peak resident set (VmHWM) of a fresh process over its size once every
+    tool's library is imported, while ``tool`` counts the log: the same baseline for every tool."""
+    out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, tool, path], capture_output=True, text=True,
+                         check=True, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    return int(out.stdout.strip().splitlines()[-1].split()[1])
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main() -> None:
     print(f"log: {ROWS:,} purchases, {CUSTOMERS:,} customers, {MONTHS} months (seed {SEED}); "
-          f"{REPEAT} interleaved runs per tool (pandas: 1)")
+          f"{REPEAT} interleaved runs per tool (pandas: 1); {os.cpu_count()} cores, load {_load()}", flush=True)
     begin = time.perf_counter()
     frame = synthetic_log()
     with tempfile.TemporaryDirectory(prefix="retention_xl_bench_") as folder:
         paths = write_files(frame, folder)
         del frame
-        print(f"inputs written in {fmt_seconds(time.perf_counter() - begin)}")
+        print(f"inputs written in {fmt_seconds(time.perf_counter() - begin)}", flush=True)
         for name, path in paths.items():
             expected = ours(path)
             for tool, recipe in TOOLS.items():
@@ -226,14 +243,15 @@ def main() -> None:
             times = {tool: [] for tool in TOOLS}
             for run in range(REPEAT):
                 for tool, recipe in TOOLS.items():
-                    if tool == "pandas" and run:
+                    if tool == "pandas" and run:  # one run: it is the slowest by far
                         continue
                     gc.collect()
                     start = time.perf_counter()
                     recipe(path)
                     times[tool].append(time.perf_counter() - start)
             medians = {tool: statistics.median(t) for tool, t in times.items()}
-            memory = peak_memory(path)
+            loaded = loaded_bytes(path)
+            memory = {tool: peak_memory(tool, path) for tool in TOOLS}
             cells = "   ".join(
                 f"{tool} {fmt_seconds(m)}" + ("" if tool == "retention_xl" else f" ({m / medians['retention_xl']:.1f}x)")
                 + (f" [spread {max(times[tool]) / min(times[tool]):.2f}]" if len(times[tool]) > 1 else "")
@@ -241,8 +259,10 @@ def main() -> None:
             fastest_peer = min((m, t) for t, m in medians.items() if t != "retention_xl")
             print(f"{name:13s} same numbers: yes   {cells}")
             print(f"{'':13s} fastest peer {fastest_peer[1]} at {fastest_peer[0] / medians['retention_xl']:.2f}x ours; "
-                  f"peak memory rise {memory['rise'] / 2**20:.0f} MiB = "
-                  f"{memory['rise'] / memory['loaded']:.2f}x the loaded columns ({memory['loaded'] / 2**20:.0f} MiB)")
+                  f"load {_load()}")
+            print(f"{'':13s} peak memory rise, as a multiple of the loaded columns ({loaded / 2**20:.0f} MiB): "
+                  + "   ".join(f"{tool} {rise / 2**20:.0f} MiB = {rise / loaded:.2f}x" for tool, rise in memory.items()),
+                  flush=True)
     print(f"total {fmt_seconds(time.perf_counter() - begin)}")
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .curve import RetentionCurve, fit_retention_curve
 from .errors import RetentionInputError
+from .purchases.reading import purchase_batches
 
 __all__ = ["still_customer_counts", "log_curve"]
 
@@ -22,11 +23,10 @@ __all__ = ["still_customer_counts", "log_curve"]
 def still_customer_counts(log, cal) -> pd.DataFrame:
     """Customers of each first-purchase cohort still buying at age k or later (NaN: not yet observed).
 
-    ``log`` is a :class:`retention_xl.logs.PurchaseLog`, ``cal`` its calendar (one
-    pass over the rows: first and last period of each customer).
+    ``log`` is a :class:`retention_xl.purchases.PurchaseLog`, ``cal`` its
+    :class:`retention_xl.purchases.calendar.Calendar` (one pass over the rows:
+    first and last period of each customer).
     """
-    from .logs import purchase_batches
-
     customers, periods = log.customers, cal.count
     first = np.full(customers, periods, dtype=np.int64)
     last = np.full(customers, -1, dtype=np.int64)

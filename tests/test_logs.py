@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import retention_xl as rx
-from retention_xl import logs
+from retention_xl.purchases import PERIODS
 
 NAN = np.nan
 COUNTS = ["start", "retained", "new", "reactivated", "end"]
@@ -150,7 +150,7 @@ def random_rows(seed: int, ids: str = "int"):
     return rows
 
 
-@pytest.mark.parametrize("period", list(logs.PERIODS))
+@pytest.mark.parametrize("period", list(PERIODS))
 @pytest.mark.parametrize("method", ["dense", "sparse"])
 @pytest.mark.parametrize("ids", ["int", "str", "sparse"])
 def test_random_logs_match_the_reference(period, method, ids):
@@ -175,7 +175,7 @@ def test_random_logs_match_the_reference(period, method, ids):
 def test_period_labels_match_pandas_periods():
     rows = random_rows(5)
     frame = pd.DataFrame(rows, columns=["customer_id", "date"]).assign(date=lambda d: pd.to_datetime(d["date"]))
-    for period, freq in logs.PERIODS.items():
+    for period, freq in PERIODS.items():
         counts = rx.counts_from_log(frame, period=period)
         labels = frame["date"].dt.to_period(freq)
         assert counts.index[0] == labels.min() and counts.index[-1] == labels.max()

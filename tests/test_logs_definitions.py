@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import retention_xl as rx
-from retention_xl import logs
+from retention_xl.purchases import REVENUE_COLUMNS
 
 NAN = np.nan
 
@@ -112,7 +112,7 @@ def test_gross_and_net_revenue_retention_by_hand():
         "amount": [100.0, 50.0, 40.0, 30.0, 30.0, 50.0, 30.0, 500.0, 10.0]})
     # ann's two rows on 3 February are identical: one purchase of 30
     table = rx.revenue_retention(log)
-    assert list(table.columns) == list(logs.REVENUE_COLUMNS)
+    assert list(table.columns) == list(REVENUE_COLUMNS)
     # Feb: ann 30 (of 100), bob 80 (of 50, capped at 50), cy 0 (of 40), dan is new
     np.testing.assert_allclose(table["revenue"], [190.0, 610.0, 10.0])
     np.testing.assert_allclose(table["revenue_from_previous_customers"], [0.0, 110.0, 0.0])

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import retention_xl as rx
-from retention_xl import logs
+from retention_xl.purchases import PERIODS, SQL_DIALECTS
 from tests.test_logs import random_rows
 
 COUNTS = ["start", "retained", "new", "reactivated", "end", "returning_within_year"]
@@ -43,7 +43,7 @@ def assert_same(result: pd.DataFrame, purchases: pd.DataFrame, period: str, labe
                                err_msg=str(label))
 
 
-@pytest.mark.parametrize("period", list(logs.PERIODS))
+@pytest.mark.parametrize("period", list(PERIODS))
 @pytest.mark.parametrize("dialect", [None, "duckdb"])
 def test_duckdb(period, dialect):
     duckdb = pytest.importorskip("duckdb")
@@ -58,7 +58,7 @@ def test_duckdb(period, dialect):
     assert observed or period == "year"  # some yearly retention was compared, not only NULLs
 
 
-@pytest.mark.parametrize("dialect", logs.SQL_DIALECTS)
+@pytest.mark.parametrize("dialect", SQL_DIALECTS)
 def test_every_dialect_is_written_by_sqlglot(dialect):
     sqlglot = pytest.importorskip("sqlglot")
     sql = rx.log_counts_sql("shop.sales", "client", "sold_on", "week", dialect=dialect)
@@ -116,7 +116,7 @@ def postgres():
     assert not os.path.exists(base)
 
 
-@pytest.mark.parametrize("period", list(logs.PERIODS))
+@pytest.mark.parametrize("period", list(PERIODS))
 def test_postgresql(postgres, period):
     for seed, purchases in logs_to_check(4):
         with postgres.cursor() as cursor:
