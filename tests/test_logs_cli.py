@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+import retention_xl as rx
+
 from retention_xl.cli import main
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -87,3 +89,21 @@ def test_benchmark_and_quarters(log_csv, tmp_path, capsys):
     assert header[0] == "Quarter" and "Alert (two quarters)" in header
     assert main(["log", str(log_csv), str(tmp_path / "d.xlsx"), "--period", "day", "--benchmark", "0.8"]) == 2
     assert "daily retention cannot be compared" in capsys.readouterr().err
+
+
+def test_python_users_get_the_same_workbook_and_summary(log_csv, tmp_path, cli):
+    from retention_xl.workbook import write_log_report
+
+    printed = cli("log", str(log_csv), str(tmp_path / "cli.xlsx"), "--amount", "amount").stdout
+    frame = pd.read_csv(log_csv)
+    written = write_log_report(frame, tmp_path / "api.xlsx", amount="amount")
+    assert written.sheets == ("Summary", "Periods", "Cohorts", "Revenue", "Charts", "Forecast")
+    assert [f"{label}: {value}" for label, value in written.summary] == printed.splitlines()[:-1]
+    api, by_cli = (openpyxl.load_workbook(tmp_path / name) for name in ("api.xlsx", "cli.xlsx"))
+    for name in ("Periods", "Cohorts", "Revenue"):
+        assert [[c.value for c in row] for row in api[name].iter_rows()] == \
+            [[c.value for c in row] for row in by_cli[name].iter_rows()], name
+    assert api["Summary"]["A2"].value.startswith("Source: a DataFrame (customer column customer_id")
+    with pytest.raises(rx.RetentionInputError, match=r"already exists: .*\(overwrite=True\)"):
+        write_log_report(frame, tmp_path / "api.xlsx")
+    assert write_log_report(frame, tmp_path / "api.xlsx", overwrite=True).path == tmp_path / "api.xlsx"
