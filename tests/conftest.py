@@ -1,4 +1,14 @@
-"""Shared test fixtures.
+"""Shared test fixtures: one place for what several test modules need.
+
+Test modules never import from each other. What they share lives here:
+
+- builders, as fixtures: ``hand_log`` (a hand-checked purchase log), ``random_rows``
+  (random purchase logs, drawn the same for a seed), ``filled_template`` (a template
+  filled as a user would), ``cli`` (``retention-xl`` run in this process);
+- constants and checks, imported (``from conftest import MONTHS, is_png``):
+  ``MONTHS`` (six months of counts), ``is_png``, ``require_program``;
+- the real programs, started once per test run: ``chromium`` (Debian's Chromium,
+  driven by Playwright), ``voila_app`` (the app served by Voila); see their docstrings.
 
 Tests that need a real external program (LibreOffice, Chromium) call
 ``require_program``: on a developer's machine without it they skip with the
@@ -8,7 +18,9 @@ failure, so CI never passes by skipping.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import random
 import shutil
 
 import pytest
@@ -68,3 +80,103 @@ def cli(capsys):
         return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
 
     return run
+
+
+# ----------------------------------------------------------------- purchase logs
+@pytest.fixture
+def hand_log():
+    """Six customers over January to May 2024, as a DataFrame (customer_id, date).
+
+    ann  Jan Feb Mar(x2)          steady, then gone
+    bob  Jan     Mar     May      two gaps: reactivated in March and in May
+    cy       Feb                  joins and leaves (new in Feb, lost in Mar)
+    dee          Mar Apr
+    eve  Jan(x2)                  joins and leaves within January: counted once
+    fay              Apr May
+    """
+    import pandas as pd
+
+    rows = [("ann", "2024-01-04"), ("bob", "2024-01-15"), ("eve", "2024-01-20"), ("eve", "2024-01-31"),
+            ("ann", "2024-02-02"), ("cy", "2024-02-29"),
+            ("ann", "2024-03-01"), ("ann", "2024-03-30"), ("bob", "2024-03-10"), ("dee", "2024-03-31"),
+            ("dee", "2024-04-01"), ("fay", "2024-04-15"),
+            ("bob", "2024-05-05"), ("fay", "2024-05-31")]
+    random.Random(1).shuffle(rows)  # the order of the rows does not matter
+    return pd.DataFrame(rows, columns=["customer_id", "date"]).assign(date=lambda d: pd.to_datetime(d["date"]))
+
+
+def _random_rows(seed: int, ids: str = "int", *, customers: int = 40, spans=(20, 200, 900),
+                 first_day=dt.date(2023, 12, 25), later_by: int = 30, purchases: int = 300,
+                 amounts=None, copies: int | None = None) -> list[tuple]:
+    rng = random.Random(seed)
+    customers = rng.randint(1, customers)
+    span = rng.choice(spans)
+    day0 = first_day + dt.timedelta(days=rng.randint(0, later_by))
+    rows = []
+    for _ in range(rng.randint(1, purchases)):
+        c = rng.randrange(customers)
+        customer = {"int": c * 7 + 3, "str": f"C{c:03d}", "sparse": c * 10**12}[ids]
+        day = day0 + dt.timedelta(days=rng.randrange(span))
+        rows.append((customer, day) if amounts is None else (customer, day, float(rng.choice(amounts))))
+    if copies is not None:
+        for _ in range(rng.randint(0, copies)):  # exact copies
+            rows.append(rng.choice(rows))
+        rng.shuffle(rows)
+    return rows
+
+
+@pytest.fixture(scope="session")
+def random_rows():
+    """``random_rows(seed, ids="int", **shape)``: a random purchase log as (customer, date) rows,
+    the same for the same seed.
+
+    ``ids`` is "int" (small integers), "str" (``C007``) or "sparse" (integers 10**12 apart).
+    The shape: up to ``customers`` customers (40) and ``purchases`` rows (300), over a span of
+    one of ``spans`` days (20, 200 or 900) from a day up to ``later_by`` days after
+    ``first_day``; with ``amounts``, a third value drawn from them; with ``copies``, up to that
+    many exact copies of rows, then the rows shuffled.
+    """
+    return _random_rows
+
+
+# ----------------------------------------------------------------- template workbooks
+#: Six months of counts (period, customers at start, at end, new), as a user types them.
+MONTHS = [("Jan", 200, 190, 5), ("Feb", 190, 185, 10), ("Mar", 185, 180, 12), ("Apr", 180, 172, 8),
+          ("May", 172, 170, 9), ("Jun", 170, 168, 6)]
+
+
+def _filled_template(folder, rows, *, ppy=None, industry=None, points=None, name="filled.xlsx",
+                     template_rows: int = 60):
+    import openpyxl
+
+    from retention_xl.workbook import write_template
+
+    path = folder / name
+    write_template(path, rows=template_rows)
+    workbook = openpyxl.load_workbook(path)
+    ws = workbook["Data"]
+    for offset, row in enumerate(rows):
+        for column, value in enumerate(row, start=1):
+            ws.cell(5 + offset, column).value = value
+    for cell, value in (("K5", ppy), ("K6", industry), ("K7", points)):
+        if value is not None:
+            ws[cell].value = value
+    workbook.save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def filled_template():
+    """``filled_template(folder, rows, ppy=, industry=, points=, name="filled.xlsx", template_rows=60)``:
+    the template written to ``folder/name`` and filled as a user would: ``rows`` of counts in A:D
+    from row 5, the settings (periods per year, industry, alert points) in K5:K7. Returns the path."""
+    return _filled_template
+
+
+# ----------------------------------------------------------------- pictures
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def is_png(data) -> bool:
+    """True when ``data`` (bytes, memoryview) starts with the PNG file signature."""
+    return bytes(data[:8]) == PNG_SIGNATURE

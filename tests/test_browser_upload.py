@@ -8,9 +8,7 @@ import pathlib
 import tempfile
 
 import pytest
-from conftest import require_program
-
-from test_files import MONTHS, filled_template
+from conftest import MONTHS, require_program
 
 import retention_xl as rx
 from retention_xl.workbook.report import report_readout
@@ -54,7 +52,7 @@ def _upload(page, path) -> None:
     chooser.value.set_files(str(path))
 
 
-def test_an_uploaded_template_brings_its_settings_then_a_bad_file_clears_it(from_data_page, tmp_path):
+def test_an_uploaded_template_brings_its_settings_then_a_bad_file_clears_it(from_data_page, tmp_path, filled_template):
     page, expect = from_data_page
     path = filled_template(tmp_path, MONTHS, ppy=12, industry="Retail", points=2, name="shop.xlsx")
     readout = report_readout(path)

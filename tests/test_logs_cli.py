@@ -14,11 +14,9 @@ pytest.importorskip("matplotlib")
 
 
 @pytest.fixture
-def log_csv(tmp_path):
-    from tests.test_logs import hand_log
-
+def log_csv(tmp_path, hand_log):
     path = tmp_path / "purchases.csv"
-    hand_log().assign(amount=12.5).to_csv(path, index=False)
+    hand_log.assign(amount=12.5).to_csv(path, index=False)
     return path
 
 
