@@ -306,25 +306,37 @@ def log_summary(log, analysis, table, metrics, *, industry: str | None = None,
 
 
 # --------------------------------------------------------------------------- the sheets
-def _put(cell, value, number_format=None):
-    """A value in a cell: text never becomes a formula, NaN leaves the cell blank, True is "yes"."""
+def _writer(book):
+    """``put(cell, value, number_format=None)`` for ``book``: text never becomes a formula, NaN
+    leaves the cell blank, True is "yes"; the body font and the number format come as one named
+    style, registered once per format (set cell by cell, a font and a format cost a hash each,
+    and a 30-year daily log has 170,000 cells)."""
     import numpy as np
+    from openpyxl.styles import NamedStyle
 
     from . import style
     from .safety import write_text
 
-    if isinstance(value, str):
-        write_text(cell, value)
-    elif value is None or (isinstance(value, float) and not math.isfinite(value)):
-        cell.value = None
-    elif isinstance(value, (bool, np.bool_)):
-        write_text(cell, "yes" if value else "")
-    else:
-        cell.value = value.item() if hasattr(value, "item") else value
-    if number_format:
-        cell.number_format = number_format
-    cell.font = style.BODY
-    return cell
+    looks: dict[str | None, str] = {}
+
+    def put(cell, value, number_format=None):
+        if number_format not in looks:
+            looks[number_format] = name = f"retention_xl {number_format or 'General'}"
+            if name not in book.named_styles:
+                book.add_named_style(NamedStyle(name=name, font=style.BODY,
+                                                number_format=number_format or "General"))
+        cell.style = looks[number_format]
+        if isinstance(value, str):
+            write_text(cell, value)
+        elif value is None or (isinstance(value, float) and not math.isfinite(value)):
+            cell.value = None
+        elif isinstance(value, (bool, np.bool_)):
+            write_text(cell, "yes" if value else "")
+        else:
+            cell.value = value.item() if hasattr(value, "item") else value
+        return cell
+
+    return put
 
 
 def _fit_to_page_width(sheet) -> None:
@@ -357,13 +369,15 @@ def _summary_sheet(sheet, source, names, period, summary) -> None:
     from . import style
     from .safety import write_text
 
+    put = _writer(sheet.parent)
+
     sheet.title = "Summary"
     write_text(sheet["A1"], "Retention from a purchase log").font = style.TITLE
     write_text(sheet["A2"], f"Source: {source} (customer column {names['customer']}, date column "
                             f"{names['date']}), counted by {period}").font = style.SUBTITLE
     for row, (label, value) in enumerate(summary, start=4):
-        _put(sheet.cell(row, 1), label).font = style.BOLD
-        _put(sheet.cell(row, 2), value)
+        put(sheet.cell(row, 1), label).font = style.BOLD
+        put(sheet.cell(row, 2), value)
     note = len(summary) + 5
     write_text(sheet.cell(note, 1), "A customer is active in a period when it bought in it. Retention = "
                "customers active in the period and the one before / customers active in the one before. "
@@ -389,15 +403,17 @@ def _periods_sheet(sheet, period, table) -> None:
 
     from . import style
 
+    put = _writer(sheet.parent)
+
     columns = [(key, head, form) for key, head, form in PERIOD_HEADERS if key in table.columns]
     style.header(sheet.cell(1, 1), period.capitalize())
     for c, (_, head, _) in enumerate(columns, start=2):
         style.header(sheet.cell(1, c), head)
     values = {key: table[key].to_numpy() for key, _, _ in columns}
     for r, label in enumerate(table.index, start=2):
-        _put(sheet.cell(r, 1), str(label))
+        put(sheet.cell(r, 1), str(label))
         for c, (key, _, form) in enumerate(columns, start=2):
-            _put(sheet.cell(r, c), values[key][r - 2], form)
+            put(sheet.cell(r, c), values[key][r - 2], form)
     sheet.freeze_panes = "B2"
     sheet.column_dimensions["A"].width = 24 if period in ("week", "day") else 12
     for c in range(2, len(columns) + 2):
@@ -413,6 +429,8 @@ def _cohorts_sheet(sheet, period, cohort_counts, cohort_matrix) -> None:
     from . import style
     from .safety import write_text
 
+    put = _writer(sheet.parent)
+
     style.header(sheet.cell(1, 1), "First purchase")
     style.header(sheet.cell(1, 2), "Customers")
     ages = list(cohort_matrix.columns)
@@ -421,11 +439,11 @@ def _cohorts_sheet(sheet, period, cohort_counts, cohort_matrix) -> None:
     shares = cohort_matrix.to_numpy(dtype=float)
     sizes = cohort_counts[0].to_numpy()
     for r, label in enumerate(cohort_matrix.index):
-        _put(sheet.cell(r + 2, 1), str(label))
-        _put(sheet.cell(r + 2, 2), int(sizes[r]), _COUNT)
+        put(sheet.cell(r + 2, 1), str(label))
+        put(sheet.cell(r + 2, 2), int(sizes[r]), _COUNT)
         for c, share in enumerate(shares[r]):
             if math.isfinite(share):
-                _put(sheet.cell(r + 2, c + 3), float(share), "0%")
+                put(sheet.cell(r + 2, c + 3), float(share), "0%")
     if len(ages) and len(cohort_matrix):
         area = f"C2:{get_column_letter(len(ages) + 2)}{len(cohort_matrix) + 1}"
         sheet.conditional_formatting.add(area, ColorScaleRule(
@@ -447,14 +465,16 @@ def _revenue_sheet(sheet, period, revenue) -> None:
     from . import style
     from .safety import write_text
 
+    put = _writer(sheet.parent)
+
     style.header(sheet.cell(1, 1), period.capitalize())
     for c, (_, head, _) in enumerate(REVENUE_HEADERS, start=2):
         style.header(sheet.cell(1, c), head)
         sheet.column_dimensions[get_column_letter(c)].width = 18
     for r, label in enumerate(revenue.index, start=2):
-        _put(sheet.cell(r, 1), str(label))
+        put(sheet.cell(r, 1), str(label))
         for c, (key, _, form) in enumerate(REVENUE_HEADERS, start=2):
-            _put(sheet.cell(r, c), revenue[key].iloc[r - 2], form)
+            put(sheet.cell(r, c), revenue[key].iloc[r - 2], form)
     write_text(sheet.cell(len(revenue) + 3, 1),
                "GRR: revenue kept from the customers of the period before, each capped at what it spent "
                "then, over that period's revenue. NRR: the same without the cap (upsell counts). New "
