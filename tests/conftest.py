@@ -6,9 +6,11 @@ Test modules never import from each other. What they share lives here:
   (random purchase logs, drawn the same for a seed), ``filled_template`` (a template
   filled as a user would), ``cli`` (``retention-xl`` run in this process);
 - constants and checks, imported (``from conftest import MONTHS, is_png``):
-  ``MONTHS`` (six months of counts), ``is_png``, ``require_program``;
-- the real programs, started once per test run: ``chromium`` (Debian's Chromium,
-  driven by Playwright), ``voila_app`` (the app served by Voila); see their docstrings.
+  ``MONTHS`` (six months of counts), ``is_png``, ``require_program``, ``require_module``;
+- the real programs, started once per test run (per worker with pytest-xdist, where the
+  tests that use them run in one worker): ``chromium`` (Debian's Chromium driven by
+  Playwright), ``voila_app`` (the app served by Voila), and ``new_app_page`` to open the app
+  in a page of its own; see their docstrings.
 
 Tests that need a real external program (LibreOffice, Chromium) call
 ``require_program``: on a developer's machine without it they skip with the
@@ -18,12 +20,17 @@ failure, so CI never passes by skipping.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import pathlib
 import random
 import shutil
+from types import SimpleNamespace
 
 import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 REQUIRE_EXTERNAL = os.environ.get("RETENTION_XL_REQUIRE_EXTERNAL") == "1"
 
@@ -39,6 +46,22 @@ def require_program(*names: str) -> str:
         pytest.fail(reason + " - RETENTION_XL_REQUIRE_EXTERNAL=1 forbids skipping", pytrace=False)
     pytest.skip(reason)
 
+
+
+def require_module(*names: str) -> None:
+    """Skip the module (or fail in CI) unless every one of ``names`` is installed.
+
+    Checked without importing: importing voila or jupyterlab costs seconds, and a module is
+    imported at collection even by a run that deselects its tests.
+    """
+    import importlib.util
+
+    missing = [name for name in names if importlib.util.find_spec(name) is None]
+    if missing:
+        reason = f"needs the Python package {', '.join(missing)} (pip install -e '.[all]')"
+        if REQUIRE_EXTERNAL:
+            pytest.fail(reason + " - RETENTION_XL_REQUIRE_EXTERNAL=1 forbids skipping", pytrace=False)
+        pytest.skip(reason, allow_module_level=True)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -180,3 +203,106 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def is_png(data) -> bool:
     """True when ``data`` (bytes, memoryview) starts with the PNG file signature."""
     return bytes(data[:8]) == PNG_SIGNATURE
+
+
+# ----------------------------------------------------------------- the app in a real browser
+#: How the tests start Debian's Chromium: headless, nothing fetched in the background.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+#: Live kernels the shared test server allows. Every page is a kernel, and a closed page's kernel
+#: is given back after a minute idle; the app's own cap (serve.MAX_KERNELS) is for one person.
+TEST_SERVER_KERNELS = 24
+#: Fixtures that hold a browser or a server for the whole run: with pytest-xdist
+#: (``--dist loadgroup``) the tests that use them run in one worker, which starts each once.
+SHARED_PROGRAMS = {"chromium", "voila_app", "new_app_page"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SHARED_PROGRAMS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright, started once: ``chromium.browser``,
+    ``chromium.expect``, ``chromium.TimeoutError``.
+
+    Open pages in a context of your own (``chromium.browser.new_context(...)``, or
+    ``new_app_page``) and close it. Playwright's sync API runs once in a process: a browser
+    test takes this fixture, never a ``sync_playwright()`` of its own.
+    """
+    path = require_program("chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield SimpleNamespace(browser=browser, expect=sync_api.expect, TimeoutError=sync_api.TimeoutError)
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def voila_app():
+    """The app's notebooks (widgets/) served by Voila, started once: a
+    :class:`retention_xl.widgets.app.VoilaServer` with room for every test's pages.
+
+    Never stop it (a test that stops a server starts one of its own). When the run ends,
+    Voila and every kernel it started must be gone.
+    """
+    require_module("voila")
+    from retention_xl.widgets.app import VoilaServer, _descendants
+
+    before = os.environ.get("RETENTION_XL_MAX_KERNELS")
+    os.environ["RETENTION_XL_MAX_KERNELS"] = str(TEST_SERVER_KERNELS)  # read by the server at start
+    try:
+        server = VoilaServer(ROOT / "widgets").start(timeout=120)
+    finally:
+        if before is None:
+            del os.environ["RETENTION_XL_MAX_KERNELS"]
+        else:
+            os.environ["RETENTION_XL_MAX_KERNELS"] = before
+    voila_pid = server.process.pid
+    try:
+        yield server
+    finally:
+        kernels = _descendants(voila_pid)
+        server.stop()
+    # nothing left running: Voila and the kernels it started are gone (or zombies, reaped later)
+    for pid in [voila_pid, *kernels]:
+        assert not pathlib.Path(f"/proc/{pid}").exists() or \
+            "Z" in pathlib.Path(f"/proc/{pid}/stat").read_text().split()[2], pid
+
+
+@pytest.fixture(scope="session")
+def new_app_page(chromium, voila_app):
+    """``with new_app_page(width=1366, height=900) as page:`` the app in a new page of its own
+    (a new browser context, so a new kernel), loaded until the calculator's first box shows;
+    closed at the end of the block.
+
+    ``server`` serves another VoilaServer than ``voila_app``; ``cut_off``, a list: every
+    request off 127.0.0.1 is cut and its address appended; ``timeout`` (ms) for each step.
+    """
+    @contextlib.contextmanager
+    def open_page(width: int = 1366, height: int = 900, *, server=None, cut_off: list | None = None,
+                  timeout: float = 60_000):
+        context = chromium.browser.new_context(viewport={"width": width, "height": height})
+        try:
+            if cut_off is not None:
+                def only_local(route):
+                    url = route.request.url
+                    if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+                        return route.continue_()
+                    cut_off.append(url)
+                    return route.abort()
+
+                context.route("**/*", only_local)
+            page = context.new_page()
+            page.set_default_timeout(timeout)
+            page.goto((server or voila_app).url(), wait_until="load")
+            page.get_by_role("textbox", name="Customers at start of period", exact=True).wait_for()
+            yield page
+        finally:
+            context.close()
+
+    return open_page

@@ -17,8 +17,9 @@ import time
 import uuid
 
 import pytest
+from conftest import require_module
 
-pytest.importorskip("voila")
+require_module("voila")  # not imported: voila and jupyterlab take seconds to import
 
 from retention_xl import RetentionInputError  # noqa: E402
 from retention_xl.widgets.app import VoilaServer, _descendants  # noqa: E402

@@ -11,9 +11,10 @@ from __future__ import annotations
 import pathlib
 
 import pytest
+from conftest import require_module
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+# imported by the one test that runs them: nbformat loads jsonschema, 2 s of CPU at import
+require_module("nbformat", "nbclient")
 
 NOTEBOOK_DIR = pathlib.Path(__file__).parent.parent / "widgets"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
@@ -29,6 +30,9 @@ def test_there_are_notebooks():
 @pytest.fixture(scope="module")
 def executed():
     """Every notebook run in one kernel: ({notebook name: its executed cells}, widget state)."""
+    import nbclient
+    import nbformat
+
     combined = nbformat.v4.new_notebook()
     cells_of = {}
     for path in NOTEBOOKS:
