@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/retention-xl app
 
+# One worker a core (pytest-xdist); tests/conftest.py keeps each file's tests, and the tests
+# that share the run's browser and app server, in one worker.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

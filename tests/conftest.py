@@ -212,15 +212,19 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 #: Live kernels the shared test server allows. Every page is a kernel, and a closed page's kernel
 #: is given back after a minute idle; the app's own cap (serve.MAX_KERNELS) is for one person.
 TEST_SERVER_KERNELS = 24
-#: Fixtures that hold a browser or a server for the whole run: with pytest-xdist
-#: (``--dist loadgroup``) the tests that use them run in one worker, which starts each once.
+#: Fixtures that hold a browser or a server for the whole run (in each pytest-xdist worker).
 SHARED_PROGRAMS = {"chromium", "voila_app", "new_app_page"}
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if SHARED_PROGRAMS & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+def pytest_itemcollected(item):
+    """Groups for pytest-xdist's ``--dist loadgroup`` (``make test``): the tests that use the
+    run's browser and server go to one worker, which starts each once; every other test stays
+    with the tests of its file, so that a module's fixture (a LibreOffice run, a server of its
+    own, a PostgreSQL) is set up once, not once in each worker. Marked as each test is
+    collected: xdist reads the marks in its own collection hook."""
+    if item.get_closest_marker("xdist_group") is None:
+        uses_shared = SHARED_PROGRAMS & set(getattr(item, "fixturenames", ()))
+        item.add_marker(pytest.mark.xdist_group("browser" if uses_shared else item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(scope="session")
