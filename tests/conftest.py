@@ -47,7 +47,6 @@ def require_program(*names: str) -> str:
     pytest.skip(reason)
 
 
-
 def require_module(*names: str) -> None:
     """Skip the module (or fail in CI) unless every one of ``names`` is installed.
 
