@@ -104,3 +104,17 @@ def test_python_users_get_the_same_workbook_and_summary(log_csv, tmp_path, cli):
     assert api["Summary"]["A2"].value.startswith("Source: a DataFrame (customer column customer_id")
     with pytest.raises(rx.RetentionInputError, match=r"already exists: .*\(overwrite=True\)"):
         write_log_report(frame, tmp_path / "api.xlsx")  # in Python's words; --force is tested above
+
+
+def test_more_come_back_than_the_three_counts_can_hold(tmp_path, cli):
+    """Reactivated customers can make end - new larger than start: the summary says so in words
+    (the three-count formula is refused by the core there) instead of stopping the command."""
+    rows = [("a", "2024-01-03"), ("b", "2024-01-04"), ("c", "2024-01-05"),  # January: a b c
+            ("a", "2024-02-03"),                                            # February: a
+            ("a", "2024-03-03"), ("b", "2024-03-04"), ("c", "2024-03-05")]  # March: b, c back
+    path = tmp_path / "gaps.csv"
+    pd.DataFrame(rows, columns=["customer_id", "date"]).to_csv(path, index=False)
+    done = cli("log", str(path), str(tmp_path / "gaps.xlsx"))
+    assert done.returncode == 0, done.stderr
+    assert ("Reactivated customers: 2 came back after a gap; the (end - new) / start formula would count "
+            "them as kept, in some months more customers than there were at the start") in done.stdout

@@ -260,10 +260,14 @@ def log_summary(log, analysis, table, metrics, *, industry: str | None = None,
                      f"(all customers kept over all customers at start)"))
         reactivated = int(with_start["reactivated"].sum())
         if reactivated:
-            formula = 1 - average_churn(start, with_start["end"], with_start["new"], method="pooled")
-            rows.append(("Reactivated customers", f"{fmt.count(reactivated)} came back after a gap; "
-                         f"the (end - new) / start formula would count them as kept "
-                         f"({fmt.percent(formula)} instead of {fmt.percent(pooled)})"))
+            said = (f"{fmt.count(reactivated)} came back after a gap; the (end - new) / start formula "
+                    f"would count them as kept")
+            try:
+                formula = 1 - average_churn(start, with_start["end"], with_start["new"], method="pooled")
+                said += f" ({fmt.percent(formula)} instead of {fmt.percent(pooled)})"
+            except RetentionInputError:  # end - new above start: the three counts cannot hold it
+                said += f", in some {name}s more customers than there were at the start"
+            rows.append(("Reactivated customers", said))
     yearly = analysis.year_over_year
     if yearly and yearly["customers"]:
         (a, b), (c, d) = yearly["first_window"], yearly["second_window"]
