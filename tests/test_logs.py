@@ -19,6 +19,7 @@ from retention_xl import logs
 
 NAN = np.nan
 COUNTS = ["start", "retained", "new", "reactivated", "end"]
+# hand_log and random_rows are fixtures of tests/conftest.py (the hand log's table is in its docstring)
 
 
 def test_hand_checked_monthly_counts(hand_log):
