@@ -1,4 +1,16 @@
-"""Shared test fixtures.
+"""Shared test fixtures: one place for what several test modules need.
+
+Test modules never import from each other. What they share lives here:
+
+- builders, as fixtures: ``hand_log`` (a hand-checked purchase log), ``random_rows``
+  (random purchase logs, drawn the same for a seed), ``filled_template`` (a template
+  filled as a user would), ``cli`` (``retention-xl`` run in this process);
+- constants and checks, imported (``from conftest import MONTHS, is_png``):
+  ``MONTHS`` (six months of counts), ``is_png``, ``require_program``, ``require_module``;
+- the real programs, started once per test run (per worker with pytest-xdist, where the
+  tests that use them run in one worker): ``chromium`` (Debian's Chromium driven by
+  Playwright), ``voila_app`` (the app served by Voila), and ``new_app_page`` to open the app
+  in a page of its own; see their docstrings.
 
 Tests that need a real external program (LibreOffice, Chromium) call
 ``require_program``: on a developer's machine without it they skip with the
@@ -8,10 +20,17 @@ failure, so CI never passes by skipping.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
+import pathlib
+import random
 import shutil
+from types import SimpleNamespace
 
 import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 REQUIRE_EXTERNAL = os.environ.get("RETENTION_XL_REQUIRE_EXTERNAL") == "1"
 
@@ -27,6 +46,21 @@ def require_program(*names: str) -> str:
         pytest.fail(reason + " - RETENTION_XL_REQUIRE_EXTERNAL=1 forbids skipping", pytrace=False)
     pytest.skip(reason)
 
+
+def require_module(*names: str) -> None:
+    """Skip the module (or fail in CI) unless every one of ``names`` is installed.
+
+    Checked without importing: importing voila or jupyterlab costs seconds, and a module is
+    imported at collection even by a run that deselects its tests.
+    """
+    import importlib.util
+
+    missing = [name for name in names if importlib.util.find_spec(name) is None]
+    if missing:
+        reason = f"needs the Python package {', '.join(missing)} (pip install -e '.[all]')"
+        if REQUIRE_EXTERNAL:
+            pytest.fail(reason + " - RETENTION_XL_REQUIRE_EXTERNAL=1 forbids skipping", pytrace=False)
+        pytest.skip(reason, allow_module_level=True)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -68,3 +102,210 @@ def cli(capsys):
         return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
 
     return run
+
+
+# ----------------------------------------------------------------- purchase logs
+@pytest.fixture
+def hand_log():
+    """Six customers over January to May 2024, as a DataFrame (customer_id, date).
+
+    ann  Jan Feb Mar(x2)          steady, then gone
+    bob  Jan     Mar     May      two gaps: reactivated in March and in May
+    cy       Feb                  joins and leaves (new in Feb, lost in Mar)
+    dee          Mar Apr
+    eve  Jan(x2)                  joins and leaves within January: counted once
+    fay              Apr May
+    """
+    import pandas as pd
+
+    rows = [("ann", "2024-01-04"), ("bob", "2024-01-15"), ("eve", "2024-01-20"), ("eve", "2024-01-31"),
+            ("ann", "2024-02-02"), ("cy", "2024-02-29"),
+            ("ann", "2024-03-01"), ("ann", "2024-03-30"), ("bob", "2024-03-10"), ("dee", "2024-03-31"),
+            ("dee", "2024-04-01"), ("fay", "2024-04-15"),
+            ("bob", "2024-05-05"), ("fay", "2024-05-31")]
+    random.Random(1).shuffle(rows)  # the order of the rows does not matter
+    return pd.DataFrame(rows, columns=["customer_id", "date"]).assign(date=lambda d: pd.to_datetime(d["date"]))
+
+
+def _random_rows(seed: int, ids: str = "int", *, customers: int = 40, spans=(20, 200, 900),
+                 first_day=dt.date(2023, 12, 25), later_by: int = 30, purchases: int = 300,
+                 amounts=None, copies: int | None = None) -> list[tuple]:
+    rng = random.Random(seed)
+    customers = rng.randint(1, customers)
+    span = rng.choice(spans)
+    day0 = first_day + dt.timedelta(days=rng.randint(0, later_by))
+    rows = []
+    for _ in range(rng.randint(1, purchases)):
+        c = rng.randrange(customers)
+        customer = {"int": c * 7 + 3, "str": f"C{c:03d}", "sparse": c * 10**12}[ids]
+        day = day0 + dt.timedelta(days=rng.randrange(span))
+        rows.append((customer, day) if amounts is None else (customer, day, float(rng.choice(amounts))))
+    if copies is not None:
+        for _ in range(rng.randint(0, copies)):  # exact copies
+            rows.append(rng.choice(rows))
+        rng.shuffle(rows)
+    return rows
+
+
+@pytest.fixture(scope="session")
+def random_rows():
+    """``random_rows(seed, ids="int", **shape)``: a random purchase log as (customer, date) rows,
+    the same for the same seed.
+
+    ``ids`` is "int" (small integers), "str" (``C007``) or "sparse" (integers 10**12 apart).
+    The shape: up to ``customers`` customers (40) and ``purchases`` rows (300), over a span of
+    one of ``spans`` days (20, 200 or 900) from a day up to ``later_by`` days after
+    ``first_day``; with ``amounts``, a third value drawn from them; with ``copies``, up to that
+    many exact copies of rows, then the rows shuffled.
+    """
+    return _random_rows
+
+
+# ----------------------------------------------------------------- template workbooks
+#: Six months of counts (period, customers at start, at end, new), as a user types them.
+MONTHS = [("Jan", 200, 190, 5), ("Feb", 190, 185, 10), ("Mar", 185, 180, 12), ("Apr", 180, 172, 8),
+          ("May", 172, 170, 9), ("Jun", 170, 168, 6)]
+
+
+def _filled_template(folder, rows, *, ppy=None, industry=None, points=None, name="filled.xlsx",
+                     template_rows: int = 60):
+    import openpyxl
+
+    from retention_xl.workbook import write_template
+
+    path = folder / name
+    write_template(path, rows=template_rows)
+    workbook = openpyxl.load_workbook(path)
+    ws = workbook["Data"]
+    for offset, row in enumerate(rows):
+        for column, value in enumerate(row, start=1):
+            ws.cell(5 + offset, column).value = value
+    for cell, value in (("K5", ppy), ("K6", industry), ("K7", points)):
+        if value is not None:
+            ws[cell].value = value
+    workbook.save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def filled_template():
+    """``filled_template(folder, rows, ppy=, industry=, points=, name="filled.xlsx", template_rows=60)``:
+    the template written to ``folder/name`` and filled as a user would: ``rows`` of counts in A:D
+    from row 5, the settings (periods per year, industry, alert points) in K5:K7. Returns the path."""
+    return _filled_template
+
+
+# ----------------------------------------------------------------- pictures
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def is_png(data) -> bool:
+    """True when ``data`` (bytes, memoryview) starts with the PNG file signature."""
+    return bytes(data[:8]) == PNG_SIGNATURE
+
+
+# ----------------------------------------------------------------- the app in a real browser
+#: How the tests start Debian's Chromium: headless, nothing fetched in the background.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+#: Live kernels the shared test server allows. Every page is a kernel, and a closed page's kernel
+#: is given back after a minute idle; the app's own cap (serve.MAX_KERNELS) is for one person.
+TEST_SERVER_KERNELS = 24
+#: Fixtures that hold a browser or a server for the whole run (in each pytest-xdist worker).
+SHARED_PROGRAMS = {"chromium", "voila_app", "new_app_page"}
+
+
+def pytest_itemcollected(item):
+    """Groups for pytest-xdist's ``--dist loadgroup`` (``make test``): the tests that use the
+    run's browser and server go to one worker, which starts each once; every other test stays
+    with the tests of its file, so that a module's fixture (a LibreOffice run, a server of its
+    own, a PostgreSQL) is set up once, not once in each worker. Marked as each test is
+    collected: xdist reads the marks in its own collection hook."""
+    if item.get_closest_marker("xdist_group") is None:
+        uses_shared = SHARED_PROGRAMS & set(getattr(item, "fixturenames", ()))
+        item.add_marker(pytest.mark.xdist_group("browser" if uses_shared else item.nodeid.split("::")[0]))
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright, started once: ``chromium.browser``,
+    ``chromium.expect``, ``chromium.TimeoutError``.
+
+    Open pages in a context of your own (``chromium.browser.new_context(...)``, or
+    ``new_app_page``) and close it. Playwright's sync API runs once in a process: a browser
+    test takes this fixture, never a ``sync_playwright()`` of its own.
+    """
+    path = require_program("chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield SimpleNamespace(browser=browser, expect=sync_api.expect, TimeoutError=sync_api.TimeoutError)
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def voila_app():
+    """The app's notebooks (widgets/) served by Voila, started once: a
+    :class:`retention_xl.widgets.app.VoilaServer` with room for every test's pages.
+
+    Never stop it (a test that stops a server starts one of its own). When the run ends,
+    Voila and every kernel it started must be gone.
+    """
+    require_module("voila")
+    from retention_xl.widgets.app import VoilaServer, _descendants
+
+    before = os.environ.get("RETENTION_XL_MAX_KERNELS")
+    os.environ["RETENTION_XL_MAX_KERNELS"] = str(TEST_SERVER_KERNELS)  # read by the server at start
+    try:
+        server = VoilaServer(ROOT / "widgets").start(timeout=120)
+    finally:
+        if before is None:
+            del os.environ["RETENTION_XL_MAX_KERNELS"]
+        else:
+            os.environ["RETENTION_XL_MAX_KERNELS"] = before
+    voila_pid = server.process.pid
+    try:
+        yield server
+    finally:
+        kernels = _descendants(voila_pid)
+        server.stop()
+    # nothing left running: Voila and the kernels it started are gone (or zombies, reaped later)
+    for pid in [voila_pid, *kernels]:
+        assert not pathlib.Path(f"/proc/{pid}").exists() or \
+            "Z" in pathlib.Path(f"/proc/{pid}/stat").read_text().split()[2], pid
+
+
+@pytest.fixture(scope="session")
+def new_app_page(chromium, voila_app):
+    """``with new_app_page(width=1366, height=900) as page:`` the app in a new page of its own
+    (a new browser context, so a new kernel), loaded until the calculator's first box shows;
+    closed at the end of the block.
+
+    ``server`` serves another VoilaServer than ``voila_app``; ``cut_off``, a list: every
+    request off 127.0.0.1 is cut and its address appended; ``timeout`` (ms) for each step.
+    """
+    @contextlib.contextmanager
+    def open_page(width: int = 1366, height: int = 900, *, server=None, cut_off: list | None = None,
+                  timeout: float = 60_000):
+        context = chromium.browser.new_context(viewport={"width": width, "height": height})
+        try:
+            if cut_off is not None:
+                def only_local(route):
+                    url = route.request.url
+                    if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+                        return route.continue_()
+                    cut_off.append(url)
+                    return route.abort()
+
+                context.route("**/*", only_local)
+            page = context.new_page()
+            page.set_default_timeout(timeout)
+            page.goto((server or voila_app).url(), wait_until="load")
+            page.get_by_role("textbox", name="Customers at start of period", exact=True).wait_for()
+            yield page
+        finally:
+            context.close()
+
+    return open_page

@@ -10,8 +10,9 @@ import sys
 import urllib.request
 
 import pytest
+from conftest import require_module
 
-pytest.importorskip("voila")
+require_module("voila")  # not imported: voila and jupyterlab take seconds to import
 
 from retention_xl.widgets.app import _descendants, free_port, write_notebooks  # noqa: E402
 

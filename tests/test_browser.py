@@ -1,9 +1,9 @@
 """The app in a real browser: Voila on 127.0.0.1, Debian's Chromium driven by Playwright.
 
-One Voila start serves the app notebook. The test types into the labelled
-boxes and reads the page, steps the uplift slider with the keyboard and waits
-for the chart and summary to change, then saves the screenshots the README
-shows (docs/images/app_*.png, refreshed with RETENTION_XL_UPDATE_SCREENSHOTS=1).
+The run's one Voila (conftest's ``voila_app``) serves the app notebook. The test
+types into the labelled boxes and reads the page, steps the uplift slider with the
+keyboard and waits for the chart and summary to change, then saves the screenshots
+the README shows (docs/images/app_*.png, refreshed with RETENTION_XL_UPDATE_SCREENSHOTS=1).
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import tempfile
 
 import pytest
 
-from conftest import require_program
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = pathlib.Path(__file__).parent.parent
@@ -23,37 +21,14 @@ ROOT = pathlib.Path(__file__).parent.parent
 # leaves the checkout clean: RETENTION_XL_UPDATE_SCREENSHOTS=1 pytest tests/test_browser.py
 IMAGES = (ROOT / "docs" / "images" if os.environ.get("RETENTION_XL_UPDATE_SCREENSHOTS") == "1"
           else pathlib.Path(tempfile.mkdtemp(prefix="retention_xl_screenshots_")))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
-def app_page():
-    chromium = require_program("chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from retention_xl.widgets.app import VoilaServer, _descendants
-
-    server = VoilaServer(ROOT / "widgets").start(timeout=120)
-    voila_pid = server.process.pid
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                                 args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1100, "height": 1250})
-                page.set_default_timeout(60_000)
-                page.goto(server.url(), wait_until="load")
-                sync_api.expect(page.get_by_text("Retention calculator").first).to_be_visible()
-                yield page, sync_api.expect
-            finally:
-                browser.close()
-    finally:
-        kernels = _descendants(voila_pid)
-        server.stop()
-    # nothing left running: Voila and the kernels it started are gone
-    for pid in [voila_pid, *kernels]:
-        assert not pathlib.Path(f"/proc/{pid}").exists() or \
-            "Z" in pathlib.Path(f"/proc/{pid}/stat").read_text().split()[2]
+def app_page(new_app_page, chromium):
+    """One page for the module's tests, which step through its tabs in turn."""
+    with new_app_page(1100, 1250) as page:
+        chromium.expect(page.get_by_text("Retention calculator").first).to_be_visible()
+        yield page, chromium.expect
 
 
 def _type(page, label: str, number: int) -> None:

@@ -2,8 +2,9 @@
 
 What is typed is what is computed (no Enter needed), every part fits and is
 reachable, charts stay readable and named, the page works with the network cut
-off, and a page whose kernel or server has gone says so. One Voila start; each
-width gets a fresh browser context (a new page, so a new kernel).
+off, and a page whose kernel or server has gone says so. The run's one Voila and
+Chromium (conftest); each width gets a fresh browser context (a new page, so a new
+kernel); the test that stops a server starts its own.
 """
 
 from __future__ import annotations
@@ -15,56 +16,12 @@ import tempfile
 
 import pytest
 
-from conftest import require_program
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = pathlib.Path(__file__).parent.parent
 SHOTS = pathlib.Path(tempfile.mkdtemp(prefix="retention_xl_layout_"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 WIDTHS = [390, 683, 1366]
 TABS = ["Retention calculator", "What is better retention worth?", "From your data"]
-
-
-@pytest.fixture(scope="module")
-def browser_and_server():
-    chromium = require_program("chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from retention_xl.widgets.app import VoilaServer
-
-    server = VoilaServer(ROOT / "widgets").start(timeout=120)
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                                 args=CHROMIUM_ARGS)
-            try:
-                yield browser, server, sync_api.expect
-            finally:
-                browser.close()
-    finally:
-        server.stop()
-
-
-def _open(browser, server, width: int, offline: bool = True):
-    """A new page at ``width``; with ``offline`` every request off 127.0.0.1 is cut."""
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    outside: list[str] = []
-
-    def only_local(route):
-        url = route.request.url
-        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-            return route.continue_()
-        outside.append(url)
-        return route.abort()
-
-    if offline:
-        context.route("**/*", only_local)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(server.url(), wait_until="load")
-    page.get_by_role("textbox", name="Customers at start of period", exact=True).wait_for()
-    return context, page, outside
 
 
 def _overflowing(page) -> list[str]:
@@ -82,10 +39,9 @@ def _overflowing(page) -> list[str]:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_typed_numbers_fit_and_readable_at_each_width(browser_and_server, width):
-    browser, server, expect = browser_and_server
-    context, page, outside = _open(browser, server, width)
-    try:
+def test_typed_numbers_fit_and_readable_at_each_width(new_app_page, chromium, width):
+    expect, outside = chromium.expect, []
+    with new_app_page(width, cut_off=outside) as page:
         assert page.title() == "retention_xl"
         # typed without Enter: 107.5 stays 107.5 ((120 - 21) / 107.5 = 92.1%)
         page.get_by_role("textbox", name="Customers at start of period", exact=True).fill("107.5")
@@ -126,16 +82,13 @@ def test_typed_numbers_fit_and_readable_at_each_width(browser_and_server, width)
                 expect(page.get_by_role("alert").first).to_contain_text(
                     "Retention 99.99% improved by 5 points gives 104.99%")
         assert outside == []  # nothing fetched from outside 127.0.0.1
-    finally:
-        context.close()
 
 
-def test_a_killed_kernel_is_said_not_hidden(browser_and_server):
+def test_a_killed_kernel_is_said_not_hidden(new_app_page, chromium, voila_app):
     from retention_xl.widgets.app import _descendants
 
-    browser, server, expect = browser_and_server
-    context, page, _ = _open(browser, server, 683)
-    try:
+    expect, server = chromium.expect, voila_app
+    with new_app_page(683, cut_off=[]) as page:
         kernel = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data')"
                                ".textContent).kernelId")
         killed = [pid for pid in _descendants(server.process.pid)
@@ -148,15 +101,12 @@ def test_a_killed_kernel_is_said_not_hidden(browser_and_server):
         assert page.evaluate("getComputedStyle(document.getElementById('rendered_cells'))"
                              ".opacity") == "0.35"  # the old numbers greyed out
         page.screenshot(path=str(SHOTS / "kernel_killed.png"))
-    finally:
-        context.close()
 
 
-def test_results_not_yet_updated_are_marked_then_follow(browser_and_server):
+def test_results_not_yet_updated_are_marked_then_follow(new_app_page, chromium):
     """A key typed marks the results as pending until the kernel has recalculated."""
-    browser, server, expect = browser_and_server
-    context, page, _ = _open(browser, server, 1366)
-    try:
+    expect = chromium.expect
+    with new_app_page(1366, cut_off=[]) as page:
         page.evaluate("""() => { window.rxlMarks = 0; new MutationObserver(() => {
             if (document.querySelector('.rxl-widget.rxl-pending')) window.rxlMarks += 1;
           }).observe(document.body, {attributes: true, subtree: true,
@@ -171,19 +121,17 @@ def test_results_not_yet_updated_are_marked_then_follow(browser_and_server):
         box.fill("107")  # the same results again: the mark still clears
         expect(page.locator(".rxl-widget.rxl-pending")).to_have_count(0)
         expect(page.locator(".rxl-card").first).to_contain_text("92.5%")
-    finally:
-        context.close()
 
 
-def test_a_stopped_server_is_said(browser_and_server):
-    """Run last: it stops the server."""
-    browser, server, expect = browser_and_server
-    context, page, _ = _open(browser, server, 390)
-    try:
+def test_a_stopped_server_is_said(new_app_page, chromium):
+    """It stops a server: one of its own, not the run's."""
+    from retention_xl.widgets.app import VoilaServer
+
+    expect = chromium.expect
+    with VoilaServer(ROOT / "widgets").start(timeout=120) as server, \
+            new_app_page(390, server=server, cut_off=[]) as page:
         server.stop()
         notice = page.get_by_role("alert").filter(has_text="The app has stopped")
         expect(notice).to_be_visible(timeout=30_000)
         expect(notice).to_contain_text("make run")
         page.screenshot(path=str(SHOTS / "server_stopped.png"))
-    finally:
-        context.close()

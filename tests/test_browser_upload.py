@@ -8,43 +8,23 @@ import pathlib
 import tempfile
 
 import pytest
-from conftest import require_program
-
-from test_files import MONTHS, filled_template
+from conftest import MONTHS
 
 import retention_xl as rx
 from retention_xl.workbook.report import report_readout
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = pathlib.Path(__file__).parent.parent
 SHOTS = pathlib.Path(tempfile.mkdtemp(prefix="retention_xl_upload_"))  # looked at, not committed
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
-def from_data_page():
-    chromium = require_program("chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from retention_xl.widgets.app import VoilaServer
-
-    server = VoilaServer(ROOT / "widgets").start(timeout=90)
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1366, "height": 1400})
-                page.set_default_timeout(60_000)
-                page.goto(server.url(), wait_until="load")
-                sync_api.expect(page.get_by_text("Retention calculator").first).to_be_visible()
-                page.get_by_role("tab", name="From your data").click()
-                sync_api.expect(page.get_by_text("Alert:").first).to_be_visible()
-                yield page, sync_api.expect
-            finally:
-                browser.close()
-    finally:
-        server.stop()
+def from_data_page(new_app_page, chromium):
+    with new_app_page(1366, 1400) as page:
+        chromium.expect(page.get_by_text("Retention calculator").first).to_be_visible()
+        page.get_by_role("tab", name="From your data").click()
+        chromium.expect(page.get_by_text("Alert:").first).to_be_visible()
+        yield page, chromium.expect
 
 
 def _upload(page, path) -> None:
@@ -54,7 +34,8 @@ def _upload(page, path) -> None:
     chooser.value.set_files(str(path))
 
 
-def test_an_uploaded_template_brings_its_settings_then_a_bad_file_clears_it(from_data_page, tmp_path):
+def test_an_uploaded_template_brings_its_settings_then_a_bad_file_clears_it(from_data_page, tmp_path,
+                                                                          filled_template):
     page, expect = from_data_page
     path = filled_template(tmp_path, MONTHS, ppy=12, industry="Retail", points=2, name="shop.xlsx")
     readout = report_readout(path)

@@ -15,6 +15,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import is_png
 
 import retention_xl as rx
 
@@ -583,7 +584,7 @@ def test_readme_section_numbers_are_the_api_numbers():
     shown = ", ".join(f"{r:.1%}" for r in curve.retention([1, 8, 12]))
     assert f"# {shown}: retention rises with tenure" in section
     assert f"# ${curve.customer_value(100, discount_rate=0.10):,.0f} for a new customer" in section
-    assert (root / "docs" / "images" / "forecast.png").read_bytes()[:4] == b"\x89PNG"
+    assert is_png((root / "docs" / "images" / "forecast.png").read_bytes())
     assert "docs/curve.md" in section
 
 

@@ -14,41 +14,21 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-from retention_xl.widgets.from_data import MAX_UPLOAD_BYTES
 import pytest
+from conftest import MONTHS
 
 import retention_xl as rx
 from retention_xl.cli import main
-from retention_xl.workbook import read_period_file, read_periods, write_template
+from retention_xl.widgets.from_data import MAX_UPLOAD_BYTES
+from retention_xl.workbook import read_period_file, read_periods
 from retention_xl.workbook.report import report_readout
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = "Period,Customers at start,Customers at end,New customers\n"
 
 
-def filled_template(folder: Path, rows, *, ppy=None, industry=None, points=None, name="filled.xlsx",
-                    template_rows: int = 60) -> Path:
-    """A template filled as a user would: counts in A:D from row 5, settings in K5:K7."""
-    path = folder / name
-    write_template(path, rows=template_rows)
-    workbook = openpyxl.load_workbook(path)
-    ws = workbook["Data"]
-    for offset, row in enumerate(rows):
-        for column, value in enumerate(row, start=1):
-            ws.cell(5 + offset, column).value = value
-    for cell, value in (("K5", ppy), ("K6", industry), ("K7", points)):
-        if value is not None:
-            ws[cell].value = value
-    workbook.save(path)
-    return path
-
-
-MONTHS = [("Jan", 200, 190, 5), ("Feb", 190, 185, 10), ("Mar", 185, 180, 12), ("Apr", 180, 172, 8),
-          ("May", 172, 170, 9), ("Jun", 170, 168, 6)]
-
-
 # --------------------------------------------------------------------------- settings carried
-def test_a_template_carries_its_settings_and_the_report_uses_them(tmp_path, capsys):
+def test_a_template_carries_its_settings_and_the_report_uses_them(tmp_path, capsys, filled_template):
     path = filled_template(tmp_path, MONTHS, ppy=12, industry="Retail", points=2)
     file = read_period_file(path)
     assert (file.periods_per_year, file.industry, file.tolerance) == (12, "Retail", 0.02)
@@ -70,7 +50,7 @@ def test_a_template_carries_its_settings_and_the_report_uses_them(tmp_path, caps
     assert "Benchmark alert (two straight quarters)" in texts  # the benchmark is not dropped
 
 
-def test_a_users_own_benchmark_on_the_benchmarks_sheet_is_used(tmp_path):
+def test_a_users_own_benchmark_on_the_benchmarks_sheet_is_used(tmp_path, filled_template):
     path = filled_template(tmp_path, MONTHS, ppy=12, industry="Retail")
     workbook = openpyxl.load_workbook(path)
     bench = workbook["Benchmarks"]
@@ -89,7 +69,7 @@ def test_a_users_own_benchmark_on_the_benchmarks_sheet_is_used(tmp_path):
     ("K7", None, "Data!K7: the alert tolerance is blank"),
     ("K5", None, "Data!K5: periods per year is blank"),
 ])
-def test_a_bad_setting_is_named_by_its_cell(tmp_path, cell, value, words):
+def test_a_bad_setting_is_named_by_its_cell(tmp_path, cell, value, words, filled_template):
     path = filled_template(tmp_path, MONTHS)
     workbook = openpyxl.load_workbook(path)
     workbook["Data"][cell].value = value
@@ -199,7 +179,7 @@ def test_every_csv_refusal_names_the_file_and_the_line(tmp_path, content, words)
 
 
 # --------------------------------------------------------------------------- rows below the table
-def test_a_value_typed_below_the_table_is_named_with_its_cell(tmp_path):
+def test_a_value_typed_below_the_table_is_named_with_its_cell(tmp_path, filled_template):
     path = filled_template(tmp_path, MONTHS[:2], template_rows=3)
     workbook = openpyxl.load_workbook(path)
     workbook["Data"]["B9"].value = 120  # the table holds rows 5 to 7
@@ -230,7 +210,7 @@ HEADER_ROW_XML = ('<row r="4"><c r="A4" t="inlineStr"><is><t>Period</t></is></c>
                   '</c><c r="D4" t="inlineStr"><is><t>New customers</t></is></c></row>')
 
 
-def _hostile(tmp_path: Path, kind: str) -> Path:
+def _hostile(tmp_path: Path, kind: str, filled_template) -> Path:
     source = filled_template(tmp_path, MONTHS[:2], name="source.xlsx")
     if kind == "far cell":
         sheet = _sheet_with(HEADER_ROW_XML + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
@@ -257,8 +237,8 @@ MEMORY_BOUND = 1 << 30
     ("far dimension", "spans 200,000 rows and 702 columns"),
     ("long text", "holds a text of more than 32,767 characters"),
 ])
-def test_hostile_workbooks_are_refused_in_bounded_memory(tmp_path, kind, words):
-    path = _hostile(tmp_path, kind)
+def test_hostile_workbooks_are_refused_in_bounded_memory(tmp_path, kind, words, filled_template):
+    path = _hostile(tmp_path, kind, filled_template)
     assert path.stat().st_size < 1_500_000  # small on disk
     script = textwrap.dedent(f"""
         import resource, time
@@ -276,7 +256,7 @@ def test_hostile_workbooks_are_refused_in_bounded_memory(tmp_path, kind, words):
     assert not (tmp_path / "out.xlsx").exists()
 
 
-def test_damaged_workbooks_get_a_sentence(tmp_path):
+def test_damaged_workbooks_get_a_sentence(tmp_path, filled_template):
     source = filled_template(tmp_path, MONTHS[:2], name="source.xlsx")
     broken = _rezip(source, tmp_path / "broken.xlsx", {"xl/worksheets/sheet2.xml": b"<worksheet><sheetData>"})
     with pytest.raises(rx.RetentionInputError, match="broken.xlsx cannot be read as a workbook"):
@@ -364,7 +344,7 @@ def test_uplift_in_points_prints_points(capsys):
 
 
 # --------------------------------------------------------------------------- the app's tab
-def test_from_data_uses_the_files_settings_and_says_where_they_came_from(tmp_path):
+def test_from_data_uses_the_files_settings_and_says_where_they_came_from(tmp_path, filled_template):
     from retention_xl.widgets import FromData
     path = filled_template(tmp_path, MONTHS, ppy=12, industry="Retail", points=2)
     view = FromData(path)
@@ -380,7 +360,7 @@ def test_from_data_uses_the_files_settings_and_says_where_they_came_from(tmp_pat
     assert "(your choice)" in view.settings_text()
 
 
-def test_from_data_offers_an_industry_the_user_added_to_the_file(tmp_path):
+def test_from_data_offers_an_industry_the_user_added_to_the_file(tmp_path, filled_template):
     from retention_xl.widgets import FromData
     path = filled_template(tmp_path, MONTHS, ppy=12)
     workbook = openpyxl.load_workbook(path)
@@ -472,7 +452,7 @@ def test_the_streaming_text_measure_matches_a_plain_count(seed):
     assert found == (longest > limit)
 
 
-def test_from_data_takes_rows_in_file_order_as_the_template_does_even_with_dated_labels(tmp_path):
+def test_from_data_takes_rows_in_file_order_as_the_template_does_even_with_dated_labels(tmp_path, filled_template):
     from retention_xl.widgets import FromData
     days = [datetime.datetime(2024, m, 28) for m in (1, 2, 4, 5, 6, 7)]  # March is missing
     rows = [(day, *counts[1:]) for day, counts in zip(days, MONTHS)]

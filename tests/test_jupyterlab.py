@@ -15,13 +15,10 @@ import urllib.request
 
 import pytest
 
-from conftest import require_program
+from conftest import require_module
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-pytest.importorskip("jupyterlab")
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+require_module("jupyterlab")  # not imported: voila and jupyterlab take seconds to import
 
 
 @pytest.fixture()
@@ -66,33 +63,29 @@ def jupyter_lab(tmp_path):
         log.close()
 
 
-def test_the_calculator_renders_and_computes_in_jupyterlab(jupyter_lab):
-    chromium = require_program("chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_the_calculator_renders_and_computes_in_jupyterlab(jupyter_lab, chromium):
     base, token = jupyter_lab
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 900})
-            page.set_default_timeout(45_000)
-            page.goto(f"{base}/lab/tree/retention_calculator.ipynb?token={token}")
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for()
-            select = page.get_by_role("button", name="Select", exact=True)
-            try:  # JupyterLab may ask which kernel to start: the notebook's own
-                select.wait_for(timeout=15_000)
-                select.click()
-            except sync_api.TimeoutError:
-                pass
-            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-            box = page.get_by_role("textbox", name="Customers at start of period", exact=True)
-            box.wait_for()
-            box.fill("200")
-            sync_api.expect(page.locator(".rxl-card").first).to_contain_text("49.5%")  # 99/200
-            sync_api.expect(page.get_by_role("img", name="Of 200 customers at the start, 99 "
-                                                         "were kept and 101 lost; with 21 new "
-                                                         "there were 120 at the end.")).to_be_visible()
-        finally:
-            browser.close()
+    context = chromium.browser.new_context(viewport={"width": 1366, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(45_000)
+        page.goto(f"{base}/lab/tree/retention_calculator.ipynb?token={token}")
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for()
+        select = page.get_by_role("button", name="Select", exact=True)
+        try:  # JupyterLab may ask which kernel to start: the notebook's own
+            select.wait_for(timeout=15_000)
+            select.click()
+        except chromium.TimeoutError:
+            pass
+        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        box = page.get_by_role("textbox", name="Customers at start of period", exact=True)
+        box.wait_for()
+        box.fill("200")
+        chromium.expect(page.locator(".rxl-card").first).to_contain_text("49.5%")  # 99/200
+        chromium.expect(page.get_by_role("img", name="Of 200 customers at the start, 99 were kept and "
+                                                      "101 lost; with 21 new there were 120 at the end.")
+                        ).to_be_visible()
+    finally:
+        context.close()

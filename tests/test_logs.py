@@ -8,7 +8,6 @@ query on DuckDB.
 from __future__ import annotations
 
 import datetime as dt
-import random
 from collections import defaultdict
 
 import numpy as np
@@ -20,35 +19,17 @@ from retention_xl.purchases import PERIODS
 
 NAN = np.nan
 COUNTS = ["start", "retained", "new", "reactivated", "end"]
+# hand_log and random_rows are fixtures of tests/conftest.py (the hand log's table is in its docstring)
 
 
-def hand_log() -> pd.DataFrame:
-    """Six customers over January to May 2024.
-
-    ann  Jan Feb Mar(x2)          steady, then gone
-    bob  Jan     Mar     May      two gaps: reactivated in March and in May
-    cy       Feb                  joins and leaves (new in Feb, lost in Mar)
-    dee          Mar Apr
-    eve  Jan(x2)                  joins and leaves within January: counted once
-    fay              Apr May
-    """
-    rows = [("ann", "2024-01-04"), ("bob", "2024-01-15"), ("eve", "2024-01-20"), ("eve", "2024-01-31"),
-            ("ann", "2024-02-02"), ("cy", "2024-02-29"),
-            ("ann", "2024-03-01"), ("ann", "2024-03-30"), ("bob", "2024-03-10"), ("dee", "2024-03-31"),
-            ("dee", "2024-04-01"), ("fay", "2024-04-15"),
-            ("bob", "2024-05-05"), ("fay", "2024-05-31")]
-    random.Random(1).shuffle(rows)  # the order of the rows does not matter
-    return pd.DataFrame(rows, columns=["customer_id", "date"]).assign(date=lambda d: pd.to_datetime(d["date"]))
-
-
-def test_hand_checked_monthly_counts():
+def test_hand_checked_monthly_counts(hand_log):
     #            start retained new reactivated end   active
     expected = [(0, 0, 3, 0, 3),  # Jan: ann bob eve
                 (3, 1, 1, 0, 2),  # Feb: ann cy            (ann kept; bob, eve lost)
                 (2, 1, 1, 1, 3),  # Mar: ann bob dee       (ann kept, bob back, dee new)
                 (3, 1, 1, 0, 2),  # Apr: dee fay
                 (2, 1, 0, 1, 2)]  # May: bob fay           (fay kept, bob back)
-    counts = rx.counts_from_log(hand_log())
+    counts = rx.counts_from_log(hand_log)
     assert list(counts.columns) == ["start", "retained", "new", "reactivated", "end", "retention",
                                     "lost", "churn", "formula_retention", "returning_within_year",
                                     "yearly_retention"]
@@ -61,8 +42,8 @@ def test_hand_checked_monthly_counts():
     np.testing.assert_allclose(counts["formula_retention"], [NAN, 1 / 3, 1.0, 1 / 3, 1.0])
 
 
-def test_hand_checked_cohort_matrix():
-    matrix = rx.cohort_matrix(hand_log())
+def test_hand_checked_cohort_matrix(hand_log):
+    matrix = rx.cohort_matrix(hand_log)
     assert matrix.index.equals(pd.PeriodIndex(["2024-01", "2024-02", "2024-03", "2024-04"], freq="M",
                                               name="cohort"))
     assert matrix.columns.tolist() == [0, 1, 2, 3, 4]
@@ -71,19 +52,19 @@ def test_hand_checked_cohort_matrix():
                 [1.0, 1.0, 0.0, NAN, NAN],         # dee
                 [1.0, 1.0, NAN, NAN, NAN]]         # fay
     np.testing.assert_allclose(matrix.to_numpy(), expected)
-    sizes = rx.cohort_counts(hand_log())
+    sizes = rx.cohort_counts(hand_log)
     assert sizes[0].tolist() == [3, 1, 1, 1]
     np.testing.assert_allclose(sizes.to_numpy(), [[3, 1, 2, 0, 1], [1, 0, 0, 0, NAN], [1, 1, 0, NAN, NAN],
                                                   [1, 1, NAN, NAN, NAN]])
 
 
-def test_hand_checked_quarterly():
+def test_hand_checked_quarterly(hand_log):
     # Q1: ann bob cy dee eve (all new); Q2: bob dee fay -> bob, dee kept, fay new
-    counts = rx.counts_from_log(hand_log(), period="quarter")
+    counts = rx.counts_from_log(hand_log, period="quarter")
     assert counts.index.astype(str).tolist() == ["2024Q1", "2024Q2"]
     assert [tuple(r) for r in counts[COUNTS].itertuples(index=False)] == [(0, 0, 5, 0, 5), (5, 2, 1, 0, 3)]
     assert counts["retention"].iloc[1] == pytest.approx(0.4)
-    np.testing.assert_allclose(rx.cohort_matrix(hand_log(), period="quarter").to_numpy(),
+    np.testing.assert_allclose(rx.cohort_matrix(hand_log, period="quarter").to_numpy(),
                                [[1.0, 2 / 5], [1.0, NAN]])
 
 
@@ -137,23 +118,10 @@ def reference(rows, period: str):
     return counts, cohorts
 
 
-def random_rows(seed: int, ids: str = "int"):
-    rng = random.Random(seed)
-    customers = rng.randint(1, 40)
-    span = rng.choice([20, 200, 900])
-    day0 = dt.date(2023, 12, 25) + dt.timedelta(days=rng.randint(0, 30))
-    rows = []
-    for _ in range(rng.randint(1, 300)):
-        c = rng.randrange(customers)
-        customer = {"int": c * 7 + 3, "str": f"C{c:03d}", "sparse": c * 10**12}[ids]
-        rows.append((customer, day0 + dt.timedelta(days=rng.randrange(span))))
-    return rows
-
-
 @pytest.mark.parametrize("period", list(PERIODS))
 @pytest.mark.parametrize("method", ["dense", "sparse"])
 @pytest.mark.parametrize("ids", ["int", "str", "sparse"])
-def test_random_logs_match_the_reference(period, method, ids):
+def test_random_logs_match_the_reference(period, method, ids, random_rows):
     for seed in range(12):
         rows = random_rows(seed * 31 + len(period), ids)
         frame = pd.DataFrame(rows, columns=["customer_id", "date"]).assign(
@@ -172,7 +140,7 @@ def test_random_logs_match_the_reference(period, method, ids):
                                        np.where(start > 0, analysis.counts["retained"] / start, np.nan))
 
 
-def test_period_labels_match_pandas_periods():
+def test_period_labels_match_pandas_periods(random_rows):
     rows = random_rows(5)
     frame = pd.DataFrame(rows, columns=["customer_id", "date"]).assign(date=lambda d: pd.to_datetime(d["date"]))
     for period, freq in PERIODS.items():
@@ -184,8 +152,8 @@ def test_period_labels_match_pandas_periods():
 
 
 # --------------------------------------------------------------------------- formats
-def test_csv_parquet_and_dataframe_agree(tmp_path):
-    frame = hand_log().assign(amount=10.0)
+def test_csv_parquet_and_dataframe_agree(tmp_path, hand_log):
+    frame = hand_log.assign(amount=10.0)
     frame.to_csv(tmp_path / "log.csv", index=False)
     frame.to_parquet(tmp_path / "log.parquet", index=False)
     expected = rx.analyse_log(frame)
@@ -195,8 +163,8 @@ def test_csv_parquet_and_dataframe_agree(tmp_path):
         pd.testing.assert_frame_equal(got.cohort_counts, expected.cohort_counts)
 
 
-def test_dates_as_text_dates_and_time_zones():
-    frame = hand_log()
+def test_dates_as_text_dates_and_time_zones(hand_log):
+    frame = hand_log
     expected = rx.counts_from_log(frame)
     as_text = frame.assign(date=frame["date"].dt.strftime("%Y-%m-%d"))
     pd.testing.assert_frame_equal(rx.counts_from_log(as_text), expected)
@@ -210,11 +178,11 @@ def test_dates_as_text_dates_and_time_zones():
     assert rx.counts_from_log(zoned)["end"].tolist() == [1, 1]
 
 
-def test_other_column_names_and_purchase_log_reuse(tmp_path):
-    frame = hand_log().rename(columns={"customer_id": "client", "date": "sold_on"})
+def test_other_column_names_and_purchase_log_reuse(tmp_path, hand_log):
+    frame = hand_log.rename(columns={"customer_id": "client", "date": "sold_on"})
     log = rx.read_log(frame, customer="client", date="sold_on")
     assert log.report.rows == 14 and log.report.clean
-    pd.testing.assert_frame_equal(rx.counts_from_log(log), rx.counts_from_log(hand_log()))
+    pd.testing.assert_frame_equal(rx.counts_from_log(log), rx.counts_from_log(hand_log))
     with pytest.raises(rx.RetentionInputError, match="no column 'customer_id'"):
         rx.counts_from_log(frame)
     path = tmp_path / "log.csv"
@@ -233,17 +201,18 @@ def test_numeric_dates_are_refused():
 
 
 # --------------------------------------------------------------------------- dirty logs
-def dirty_log() -> pd.DataFrame:
-    frame = hand_log().assign(date=lambda d: d["date"].dt.strftime("%Y-%m-%d")).astype({"date": object})
+@pytest.fixture
+def dirty_log(hand_log) -> pd.DataFrame:
+    frame = hand_log.assign(date=lambda d: d["date"].dt.strftime("%Y-%m-%d")).astype({"date": object})
     extra = pd.DataFrame({"customer_id": [None, "", "gus", "hal", "ivy"],
                           "date": ["2024-02-03", "2024-02-04", "31/02/2024", None, "soon"]},
                          index=[100, 101, 102, 103, 104])
     return pd.concat([frame, extra])
 
 
-def test_dirty_log_is_refused_with_counts_and_examples():
+def test_dirty_log_is_refused_with_counts_and_examples(dirty_log):
     with pytest.raises(rx.RetentionInputError) as info:
-        rx.counts_from_log(dirty_log())
+        rx.counts_from_log(dirty_log)
     message = str(info.value)
     assert "2 rows of 19 without a customer id (column 'customer_id': row 100, row 101)" in message
     assert "1 row of 19 without a date (column 'date': row 103)" in message
@@ -253,18 +222,18 @@ def test_dirty_log_is_refused_with_counts_and_examples():
     assert [p.field for p in info.value.problems] == ["customer_id", "date", "date"]
 
 
-def test_dirty_log_excluded_on_request():
-    log = rx.read_log(dirty_log(), exclude_invalid=True)
+def test_dirty_log_excluded_on_request(hand_log, dirty_log):
+    log = rx.read_log(dirty_log, exclude_invalid=True)
     assert (log.report.rows, log.report.excluded) == (19, 5)
     assert (log.report.missing_customer, log.report.missing_date, log.report.bad_date) == (2, 1, 2)
     assert log.report.summary() == ("19 purchases read; 5 left out (2 without a customer id, "
                                     "1 without a date, 2 with an unreadable date)")
-    pd.testing.assert_frame_equal(rx.counts_from_log(dirty_log(), exclude_invalid=True),
-                                  rx.counts_from_log(hand_log()))
+    pd.testing.assert_frame_equal(rx.counts_from_log(dirty_log, exclude_invalid=True),
+                                  rx.counts_from_log(hand_log))
 
 
-def test_dirty_files_name_lines_and_rows(tmp_path):
-    frame = dirty_log().reset_index(drop=True)
+def test_dirty_files_name_lines_and_rows(tmp_path, hand_log, dirty_log):
+    frame = dirty_log.reset_index(drop=True)
     frame.to_csv(tmp_path / "log.csv", index=False)
     with pytest.raises(rx.RetentionInputError) as info:
         rx.counts_from_log(tmp_path / "log.csv")
@@ -274,7 +243,7 @@ def test_dirty_files_name_lines_and_rows(tmp_path):
     with pytest.raises(rx.RetentionInputError, match="row 15, row 16"):
         rx.counts_from_log(tmp_path / "log.parquet")
     pd.testing.assert_frame_equal(rx.counts_from_log(tmp_path / "log.csv", exclude_invalid=True),
-                                  rx.counts_from_log(hand_log()))
+                                  rx.counts_from_log(hand_log))
 
 
 def test_late_bad_value_in_a_big_csv(tmp_path):

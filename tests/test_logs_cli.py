@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+import retention_xl as rx
+
 from retention_xl.cli import main
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -12,11 +14,9 @@ pytest.importorskip("matplotlib")
 
 
 @pytest.fixture
-def log_csv(tmp_path):
-    from tests.test_logs import hand_log
-
+def log_csv(tmp_path, hand_log):
     path = tmp_path / "purchases.csv"
-    hand_log().assign(amount=12.5).to_csv(path, index=False)
+    hand_log.assign(amount=12.5).to_csv(path, index=False)
     return path
 
 
@@ -87,3 +87,34 @@ def test_benchmark_and_quarters(log_csv, tmp_path, capsys):
     assert header[0] == "Quarter" and "Alert (two quarters)" in header
     assert main(["log", str(log_csv), str(tmp_path / "d.xlsx"), "--period", "day", "--benchmark", "0.8"]) == 2
     assert "daily retention cannot be compared" in capsys.readouterr().err
+
+
+def test_python_users_get_the_same_workbook_and_summary(log_csv, tmp_path, cli):
+    from retention_xl.workbook import write_log_report
+
+    printed = cli("log", str(log_csv), str(tmp_path / "cli.xlsx"), "--amount", "amount").stdout
+    frame = pd.read_csv(log_csv)
+    written = write_log_report(frame, tmp_path / "api.xlsx", amount="amount")
+    assert written.sheets == ("Summary", "Periods", "Cohorts", "Revenue", "Charts", "Forecast")
+    assert [f"{label}: {value}" for label, value in written.summary] == printed.splitlines()[:-1]
+    api, by_cli = (openpyxl.load_workbook(tmp_path / name) for name in ("api.xlsx", "cli.xlsx"))
+    for name in ("Periods", "Cohorts", "Revenue"):
+        assert [[c.value for c in row] for row in api[name].iter_rows()] == \
+            [[c.value for c in row] for row in by_cli[name].iter_rows()], name
+    assert api["Summary"]["A2"].value.startswith("Source: a DataFrame (customer column customer_id")
+    with pytest.raises(rx.RetentionInputError, match=r"already exists: .*\(overwrite=True\)"):
+        write_log_report(frame, tmp_path / "api.xlsx")  # in Python's words; --force is tested above
+
+
+def test_more_come_back_than_the_three_counts_can_hold(tmp_path, cli):
+    """Reactivated customers can make end - new larger than start: the summary says so in words
+    (the three-count formula is refused by the core there) instead of stopping the command."""
+    rows = [("a", "2024-01-03"), ("b", "2024-01-04"), ("c", "2024-01-05"),  # January: a b c
+            ("a", "2024-02-03"),                                            # February: a
+            ("a", "2024-03-03"), ("b", "2024-03-04"), ("c", "2024-03-05")]  # March: b, c back
+    path = tmp_path / "gaps.csv"
+    pd.DataFrame(rows, columns=["customer_id", "date"]).to_csv(path, index=False)
+    done = cli("log", str(path), str(tmp_path / "gaps.xlsx"))
+    assert done.returncode == 0, done.stderr
+    assert ("Reactivated customers: 2 came back after a gap; the (end - new) / start formula would count "
+            "them as kept, in some months more customers than there were at the start") in done.stdout

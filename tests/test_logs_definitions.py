@@ -8,7 +8,6 @@ from the definitions in docs/purchase_logs.md.
 from __future__ import annotations
 
 import datetime as dt
-import random
 from collections import defaultdict
 
 import numpy as np
@@ -185,20 +184,10 @@ def reference(rows, period: str):
             "revenue": sum(a for _, _, a in unique)}
 
 
-def random_log(seed: int, ids: str):
-    rng = random.Random(seed)
-    customers = rng.randint(1, 30)
-    span = rng.choice([60, 400, 1200])
-    day0 = dt.date(2023, 12, 20) + dt.timedelta(days=rng.randint(0, 80))
-    rows = []
-    for _ in range(rng.randint(1, 250)):
-        c = rng.randrange(customers)
-        customer = {"int": c * 7 + 3, "str": f"C{c:03d}", "sparse": c * 10**12}[ids]
-        rows.append((customer, day0 + dt.timedelta(days=rng.randrange(span)), float(rng.choice([0, 5, 10, 25, -5]))))
-    for _ in range(rng.randint(0, 5)):  # exact copies
-        rows.append(rng.choice(rows))
-    rng.shuffle(rows)
-    return rows
+#: The shape of the random logs (see the ``random_rows`` fixture): up to 30 customers and 250
+#: rows over 60, 400 or 1,200 days, amounts that may be zero or negative, up to 5 exact copies.
+AMOUNT_LOGS = dict(customers=30, spans=(60, 400, 1200), first_day=dt.date(2023, 12, 20), later_by=80,
+                   purchases=250, amounts=(0, 5, 10, 25, -5), copies=5)
 
 
 def as_frame(rows):
@@ -208,9 +197,9 @@ def as_frame(rows):
 
 @pytest.mark.parametrize("period", ["month", "quarter", "year", "week", "day"])
 @pytest.mark.parametrize("ids", ["int", "str", "sparse"])
-def test_random_logs_match_the_reference(period, ids):
+def test_random_logs_match_the_reference(period, ids, random_rows):
     for seed in range(10):
-        rows = random_log(seed * 17 + len(period), ids)
+        rows = random_rows(seed * 17 + len(period), ids, **AMOUNT_LOGS)
         frame = as_frame(rows)
         expected = reference(rows, period)
         for method in ("dense", "sparse"):
@@ -229,9 +218,9 @@ def test_random_logs_match_the_reference(period, ids):
         assert metrics["revenue"] == pytest.approx(expected["revenue"])
 
 
-def test_per_period_occasions_match_plain_python():
+def test_per_period_occasions_match_plain_python(random_rows):
     for seed in range(10):
-        rows = random_log(seed, "str")
+        rows = random_rows(seed, "str", **AMOUNT_LOGS)
         monthly = rx.purchase_metrics(as_frame(rows), period="month")
         per = defaultdict(lambda: defaultdict(set))
         for customer, day, _ in set(rows):

@@ -17,18 +17,22 @@ import pytest
 
 import retention_xl as rx
 from retention_xl.purchases import PERIODS, SQL_DIALECTS
-from tests.test_logs import random_rows
 
 COUNTS = ["start", "retained", "new", "reactivated", "end", "returning_within_year"]
 SQL_COUNTS = ["start_customers", "retained", "new_customers", "reactivated", "end_customers",
               "returning_within_year"]
 
 
-def logs_to_check(count: int = 6):
-    for seed in range(count):
-        rows = random_rows(seed + 100, "str")
-        yield seed, pd.DataFrame(rows, columns=["client id", "sold_on"]).assign(
-            sold_on=lambda d: pd.to_datetime(d["sold_on"]))
+@pytest.fixture(scope="session")
+def logs_to_check(random_rows):
+    """``logs_to_check(count)``: (seed, random log) pairs, with column names that need quoting."""
+    def logs(count: int = 6):
+        for seed in range(count):
+            rows = random_rows(seed + 100, "str")
+            yield seed, pd.DataFrame(rows, columns=["client id", "sold_on"]).assign(
+                sold_on=lambda d: pd.to_datetime(d["sold_on"]))
+
+    return logs
 
 
 def assert_same(result: pd.DataFrame, purchases: pd.DataFrame, period: str, label):
@@ -45,7 +49,7 @@ def assert_same(result: pd.DataFrame, purchases: pd.DataFrame, period: str, labe
 
 @pytest.mark.parametrize("period", list(PERIODS))
 @pytest.mark.parametrize("dialect", [None, "duckdb"])
-def test_duckdb(period, dialect):
+def test_duckdb(period, dialect, logs_to_check):
     duckdb = pytest.importorskip("duckdb")
     observed = 0
     for seed, purchases in logs_to_check():
@@ -117,7 +121,7 @@ def postgres():
 
 
 @pytest.mark.parametrize("period", list(PERIODS))
-def test_postgresql(postgres, period):
+def test_postgresql(postgres, period, logs_to_check):
     for seed, purchases in logs_to_check(4):
         with postgres.cursor() as cursor:
             cursor.execute('DROP TABLE IF EXISTS purchases')

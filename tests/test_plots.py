@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import is_png
 
 import retention_xl as rx
 from retention_xl import plots
 
-PNG_HEADER = b"\x89PNG\r\n\x1a\n"
 
 
 def test_split_chart_bars_match_the_core_counts():
@@ -31,7 +31,7 @@ def test_split_chart_updates_in_place_and_the_image_changes():
     assert chart.labels() == ["21,000 kept", "4,000 lost", "21,000 kept", "3,000 new"]
     assert chart.ax.get_xlim()[1] >= 25000
     second = chart.png()
-    assert second.startswith(PNG_HEADER) and second != first
+    assert is_png(second) and second != first
 
 
 def test_projection_chart_draws_the_projection_table():
@@ -64,7 +64,7 @@ def test_trend_figure_with_a_benchmark_column_and_png():
     np.testing.assert_allclose(yours.get_ydata(), [0.9, 0.8, 0.7])
     np.testing.assert_allclose(bench.get_ydata(), [0.8, 0.8, 0.8])
     assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["Q1", "Q2", "Q3"]
-    assert plots.figure_png(figure).startswith(PNG_HEADER)
+    assert is_png(plots.figure_png(figure))
 
 
 def test_trend_figure_without_benchmark_uses_the_index():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from conftest import is_png
 
 pytest.importorskip("ipywidgets")
 
@@ -13,7 +14,6 @@ from retention_xl import formatting as fmt
 from retention_xl.widgets import RetentionCalculator, WhatIf
 from retention_xl.widgets._controls import text_of
 
-PNG_HEADER = b"\x89PNG\r\n\x1a\n"
 
 
 def type_counts(calculator, start, end, new):
@@ -30,7 +30,7 @@ def test_calculator_reads_the_worked_example():
     assert calculator.readouts() == {"Retention": "92.5%", "Churn": "7.5%", "Lost customers": "8"}
     assert text_of(calculator.cards.value) == "Retention 92.5% Churn 7.5% Lost customers 8"
     assert calculator.problem() == ""
-    assert calculator.image.png.startswith(PNG_HEADER)
+    assert is_png(calculator.image.png)
     assert calculator.chart.labels() == ["99 kept", "8 lost", "99 kept", "21 new"]
 
 
@@ -44,7 +44,7 @@ def test_slider_and_box_move_together_and_the_chart_changes():
     assert calculator.readouts()["Retention"] == fmt.percent(expected) == "83.2%"
     assert calculator.readouts()["Lost customers"] == fmt.count(rx.lost_customers(107, 110, 21))
     assert calculator.chart is chart  # updated in place, not rebuilt
-    assert calculator.image.png.startswith(PNG_HEADER) and calculator.image.value != before
+    assert is_png(calculator.image.png) and calculator.image.value != before
 
 
 def test_sliders_release_once_not_while_dragging():
@@ -127,7 +127,7 @@ def test_uplift_step_changes_chart_and_summary_in_place():
     assert what_if.uplift.box.value == "5.5"
     assert what_if.summary_text() != summary and what_if.summary_text().startswith("+5.5 points")
     assert what_if.chart is chart
-    assert what_if.image.png.startswith(PNG_HEADER) and what_if.image.value != image
+    assert is_png(what_if.image.png) and what_if.image.value != image
     improved = what_if.chart.lines["profit_improved"].get_ydata()
     expected = rx.project_profit(**what_if.inputs()).table["profit_improved"].to_numpy()
     assert improved.tolist() == pytest.approx(expected.tolist())
@@ -237,7 +237,7 @@ def test_from_data_shows_the_core_period_table_and_alert():
     assert "(alert at 2025Q1)" in view.alert_text()
     table = text_of(view.table_html.value)
     assert "2024Q1 1,000 1,030 90 60 94.0% 6.0% 78.1% +0.1 points" in table
-    assert bytes(view.image.value).startswith(PNG_HEADER)
+    assert is_png(bytes(view.image.value))
 
 
 def test_from_data_follows_industry_and_tolerance(tmp_path):

@@ -4,6 +4,7 @@
 - :func:`read_periods`: a filled template (or a CSV with its columns) as a checked DataFrame;
   :func:`read_period_file`: the same with the settings the file carries.
 - :func:`write_report`: a new workbook with the computed values and a chart.
+- :func:`write_log_report`: the workbook of a purchase log (Summary, Periods, Cohorts, Charts ...).
 - :mod:`.safety`: what is refused in a stranger's file, and how files are written.
 
 openpyxl, defusedxml and python-calamine are imported here only, never by ``import retention_xl``.
@@ -15,12 +16,13 @@ import os
 from pathlib import Path
 
 from .reader import PeriodFile, read_period_file, read_periods
+from .log_report import write_log_report
 from .report import write_report
 from .safety import UnsafeWorkbookError, check_workbook_file, write_new_file, write_text
 from .template import DEFAULT_ROWS, build_template
 
 __all__ = ["build_template", "write_template", "read_periods", "read_period_file", "PeriodFile",
-           "write_report",
+           "write_report", "write_log_report",
            "check_workbook_file", "write_text", "UnsafeWorkbookError", "TEMPLATE_PATH"]
 
 #: The committed template, relative to the repository root.
