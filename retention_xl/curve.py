@@ -497,7 +497,7 @@ def _read_counts(active: Any) -> _Counts:
             continue
         row = values[i, :ages[i] + 1]
         if ages[i] < 0:
-            problems.append(Problem("active", f"a group has no counts" if table else f"{LABEL} is empty",
+            problems.append(Problem("active", "a group has no counts" if table else f"{LABEL} is empty",
                                     "give the customers at the start and after each period",
                                     "#VALUE!", (i, 0) if table else None, rows[i] if table else None))
             continue

@@ -13,18 +13,14 @@ import pathlib
 import re
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from conftest import require_program
 
 ROOT = pathlib.Path(__file__).parent.parent
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 def _python(code: str) -> str:
@@ -125,16 +121,8 @@ def test_launcher_opens_the_browser_at_once_then_says_ready(tmp_path):
 
 # --------------------------------------------------------------------------- in Chromium
 @pytest.fixture(scope="module")
-def browser():
-    chromium = require_program("chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+def browser(chromium):
+    return chromium.browser
 
 
 def _usable(page) -> None:

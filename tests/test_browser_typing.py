@@ -15,15 +15,12 @@ import tempfile
 
 import pytest
 
-from conftest import require_program
 from retention_xl.widgets.from_data import MAX_UPLOAD_BYTES, UPLOAD_LIMIT_TEXT, upload_too_large
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = pathlib.Path(__file__).parent.parent
 SHOTS = pathlib.Path(tempfile.mkdtemp(prefix="retention_xl_typing_"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 WIDTHS = [390, 1366]
 
 #: What the page shows, recorded at every frame: the cards' texts and the chart's opacity.
@@ -43,19 +40,8 @@ _RECORD = """() => {
 
 
 @pytest.fixture(scope="module")
-def browser_and_server():
-    chromium = require_program("chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from retention_xl.widgets.app import VoilaServer
-
-    with VoilaServer(ROOT / "widgets").start(timeout=120) as server, \
-            sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            yield browser, server, sync_api.expect
-        finally:
-            browser.close()
+def browser_and_server(chromium, voila_app):
+    return chromium.browser, voila_app, chromium.expect
 
 
 def _open(browser, server, width: int):

@@ -38,7 +38,6 @@ computed, in one vectorised core call.
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass, field as dataclass_field
 from itertools import chain

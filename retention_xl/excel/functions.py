@@ -221,7 +221,6 @@ def _core_message(error):
 def PERIOD_TABLE(start_customers, end_customers, new_customers, periods_per_year=None, benchmark=None,
                  tolerance=0.05):
     """Retention period by period: lost, retention, churn, changes, retention per year and the benchmark alert. Spills a table with a header row, one row per period."""
-    import pandas as pd
 
     columns = [read_cells(start_customers, "start"), read_cells(end_customers, "end"),
                read_cells(new_customers, "new")]

@@ -36,9 +36,9 @@ def write_forecast_sheet(book, curve, problem: str, period: str):
     sheet = book.create_sheet("Forecast")
     write_text(sheet["A1"], "Where are the customers heading? The retention curve").font = style.TITLE
     write_text(sheet["A2"], (
-        f"All cohorts fitted together (Fader & Hardie's shifted-beta-geometric model, docs/curve.md). "
-        f"A customer counts as still a customer until their last purchase in the log; customers "
-        f"differ, so retention rises with tenure.")).font = style.SUBTITLE
+        "All cohorts fitted together (Fader & Hardie's shifted-beta-geometric model, docs/curve.md). "
+        "A customer counts as still a customer until their last purchase in the log; customers "
+        "differ, so retention rises with tenure.")).font = style.SUBTITLE
     if curve is None:
         write_text(sheet["A4"], f"No curve: {problem}").font = style.MESSAGE
         return sheet

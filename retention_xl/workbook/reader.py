@@ -542,7 +542,7 @@ def _csv_rows(path: Path):
     decimal_comma = sep == ";"
     # strict: an unmatched quote is an error, never a field that swallows the rest of the file
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=sep, strict=True)
-    header_line, header = 0, None
+    header = None
     problems: list[Problem] = []
     lines, values = [], []
     heading = dict(zip(("start", "end", "new"), _HEADERS[1:]))
@@ -554,7 +554,7 @@ def _csv_rows(path: Path):
             if header is None:
                 if not any(cell.strip() for cell in record):
                     continue
-                header, header_line = [cell.strip() for cell in record], line
+                header = [cell.strip() for cell in record]
                 api_names = [n.lower() for n in header[:4]] == list(PERIOD_COLUMNS)
                 if not (_same_header(header[:4], _HEADERS) or api_names):
                     raise RetentionInputError(Problem(
