@@ -196,6 +196,17 @@ def filled_template():
 
 
 # ----------------------------------------------------------------- pictures
+def run_async(coroutine):
+    """``asyncio.run(coroutine)`` in a thread of its own: the run's one Chromium (Playwright's
+    sync API) keeps an event loop running in the main thread once a browser test has started
+    it, and ``asyncio.run`` refuses to start inside a running loop."""
+    import asyncio
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 

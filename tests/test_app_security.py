@@ -17,7 +17,7 @@ import time
 import uuid
 
 import pytest
-from conftest import require_module
+from conftest import require_module, run_async
 
 require_module("voila")  # not imported: voila and jupyterlab take seconds to import
 
@@ -130,7 +130,7 @@ def test_websocket_from_another_origin_is_refused(server):
         await websocket_connect(request)
 
     with pytest.raises(HTTPClientError, match="403"):
-        asyncio.run(connect())
+        run_async(connect())
 
 
 def test_legacy_websocket_request_state_does_not_grow_the_server(server):
@@ -172,7 +172,7 @@ def test_legacy_websocket_request_state_does_not_grow_the_server(server):
         socket.close()
         return start, peak, binary
 
-    start, peak, binary = asyncio.run(attack())
+    start, peak, binary = run_async(attack())
     assert binary >= 1  # the charts' PNG states came back as binary messages
     assert peak - start < 100, (start, peak)  # unguarded Voila 0.5.13 grows ~20 MB/s and freezes
     began = time.monotonic()

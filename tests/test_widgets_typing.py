@@ -13,6 +13,8 @@ import json
 
 import pytest
 
+from conftest import run_async
+
 from retention_xl.widgets import FromData, GroupForecast, RetentionCalculator, WhatIf
 from retention_xl.widgets._controls import TYPING_PAUSE
 from retention_xl.widgets.from_data import upload_too_large
@@ -42,7 +44,7 @@ def test_keys_typed_on_the_page_wait_for_a_pause_marked_as_not_yet_updated():
             await asyncio.sleep(0.05)
         await asyncio.sleep(TYPING_PAUSE + 0.15)
 
-    asyncio.run(type_slowly())
+    run_async(type_slowly())
     assert computed == ["107000"]  # once, from the last text: no number jumping at each key
     assert calculator.readouts()["Retention"] == "0.1%"  # 99 / 107,000, typed without Enter
     assert "rxl-pending" not in calculator._dom_classes
@@ -60,7 +62,7 @@ def test_a_slider_moved_meanwhile_computes_at_once_with_the_typed_text():
                                          "Lost customers": "7"}  # (110 - 10) / 107
         await asyncio.sleep(TYPING_PAUSE + 0.1)  # the waiting recalculation was dropped
 
-    asyncio.run(type_then_slide())
+    run_async(type_then_slide())
     assert calculator.readouts()["Retention"] == "93.5%"
 
 
@@ -81,7 +83,7 @@ def test_every_typed_box_waits_for_the_pause_then_follows(make, box, text, check
         assert not check(widget)
         await asyncio.sleep(TYPING_PAUSE + 0.15)
 
-    asyncio.run(type_it())
+    run_async(type_it())
     assert check(widget)
     assert "rxl-pending" not in widget._dom_classes
 
@@ -93,7 +95,7 @@ def test_a_change_made_by_a_program_is_computed_at_once_even_in_a_running_loop()
         calculator.start.box.value = "100"  # a notebook cell, not the page
         return calculator.readouts()["Retention"]
 
-    assert asyncio.run(set_it()) == "99.0%"
+    assert run_async(set_it()) == "99.0%"
     assert "rxl-pending" not in calculator._dom_classes
 
 
