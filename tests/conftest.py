@@ -317,6 +317,8 @@ def new_app_page(chromium, voila_app):
             page.get_by_role("textbox", name="Customers at start of period", exact=True).wait_for()
             yield page
         finally:
+            for page in context.pages:  # as a tab is closed: its kernel is stopped at once
+                page.close(run_before_unload=True)
             context.close()
 
     return open_page

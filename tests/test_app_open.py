@@ -74,9 +74,11 @@ def test_app_built_later_has_every_tab_soon_after(monkeypatch):
 
     app, first = run_async(build())
     assert first == ["RetentionCalculator", "VBox", "VBox", "VBox"]
-    assert [type(child).__name__ for child in app.tabs.children] == [
-        "RetentionCalculator", "WhatIf", "FromData", "GroupForecast"]
-    assert app.tabs.children[1] is app.what_if and app.tabs.children[3] is app.forecast
+    tabs = app.tabs.children
+    assert [type(child).__name__ for child in tabs[1:]] == ["VBox"] * 3  # the same boxes
+    assert [type(box.children[0]).__name__ for box in tabs[1:]] == [
+        "WhatIf", "FromData", "GroupForecast"]
+    assert tabs[1].children == (app.what_if,) and tabs[3].children == (app.forecast,)
     assert app.calculator.readouts()["Retention"] == "92.5%"
 
 
@@ -167,6 +169,8 @@ def test_page_opened_while_the_kernel_runs_the_app_fills_in(browser):
                            ("From your data", "Your retention, period by period")):
             page.get_by_role("tab", name=tab).click()  # the widget's own title, not a stand-in
             expect(page.locator(".rxl-title", has_text=title).first).to_be_visible(timeout=60_000)
+            # and the tab opened stays open while the others are built
+            expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
         context.close()
 
 

@@ -54,23 +54,25 @@ class App(widgets.VBox):
     Built later, a tab is built when it is opened (or when asked for by name):
 
     >>> app = App(later=True)
-    >>> type(app.tabs.children[1]).__name__
-    'VBox'
+    >>> [type(child).__name__ for child in app.tabs.children[1].children]
+    ['HTML']
     >>> app.tabs.selected_index = 1
-    >>> type(app.tabs.children[1]).__name__
-    'WhatIf'
-    >>> type(app.forecast).__name__, app.tabs.children[3] is app.forecast
+    >>> [type(child).__name__ for child in app.tabs.children[1].children]
+    ['WhatIf']
+    >>> type(app.forecast).__name__, app.tabs.children[3].children[0] is app.forecast
     ('GroupForecast', True)
     """
 
     def __init__(self, later: bool = False):
         self.calculator = RetentionCalculator()
         self._built = {"calculator": self.calculator}
+        self._slots = {}  # later: the tab's own box, which takes the widget once built
         children = [self.calculator]
         for attribute, title, _module, _class in TABS[1:]:
             if later:  # a light stand-in until the widget is built
-                children.append(widgets.VBox([widgets.HTML(
-                    f'<div class="rxl-note">Opening "{title}"...</div>')]))
+                self._slots[attribute] = widgets.VBox([widgets.HTML(
+                    f'<div class="rxl-note">Opening "{title}"...</div>')])
+                children.append(self._slots[attribute])
             else:
                 children.append(self._build(attribute))
         self.tabs = widgets.Tab(children=children, titles=[title for _, title, _, _ in TABS])
@@ -94,11 +96,10 @@ class App(widgets.VBox):
         _, _, module, class_name = TABS[index]
         widget = getattr(importlib.import_module(f".{module}", __package__), class_name)()
         self._built[attribute] = widget
-        tabs = getattr(self, "tabs", None)
-        if tabs is not None and tabs.children[index] is not widget:
-            children = list(tabs.children)
-            children[index] = widget
-            tabs.children = children
+        if attribute in self._slots:
+            # into the tab's own box: the tabs themselves never change, since replacing
+            # one would move the page's selection off the tab a person just opened
+            self._slots[attribute].children = [widget]
         return widget
 
     def _on_select(self, change) -> None:
