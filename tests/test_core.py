@@ -267,3 +267,14 @@ def test_cli_project_summary(cli):
               "--acquisition-cost", "150", "--fixed-cost", "20000")
     assert out.returncode == 0
     assert "+5 points of retention (80.0% to 85.0%) adds $61,589 of profit over 5 periods" in out.stdout
+
+
+def test_every_public_name_is_listed_once_and_resolves_to_its_modules_own_object():
+    import importlib
+
+    assert len(rx.__all__) == len(set(rx.__all__))
+    assert rx.__all__[:2] == ["RetentionInputError", "Problem"]
+    for name, module_name in rx._PUBLIC.items():
+        module = importlib.import_module(f"retention_xl.{module_name}")
+        assert name in module.__all__, (name, module_name)
+        assert getattr(rx, name) is getattr(module, name), name
