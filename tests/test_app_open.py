@@ -265,6 +265,37 @@ def test_a_page_opened_again_asks_the_server_for_no_extension_file(browser, voil
         context.close()
 
 
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_preloaded_page_sends_the_first_tab_then_builds_the_others(browser, voila_app):
+    """The preloaded kernel holds the first tab only: the page opened receives its widgets
+    alone (a sixth of the four tabs' state), then the other tabs are built and reach the
+    page by themselves, no tab clicked."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    states: list[int] = []
+
+    def on_frame(payload) -> None:
+        text = payload if isinstance(payload, str) else payload.decode("latin-1")
+        if '"update_states"' in text:
+            states.append(text.count('"model_name"'))
+
+    try:
+        page = context.new_page()
+        page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
+        page.goto(voila_app.url(), wait_until="commit")
+        _usable(page)
+        assert len(states) == 1 and 20 < states[0] < 120, states  # the four tabs: about 300
+        for title in ("What is better retention worth?", "Where is this group heading?",
+                      "Your retention, period by period"):  # built in their hidden tabs
+            page.locator(".rxl-title", has_text=title).first.wait_for(state="attached",
+                                                                      timeout=60_000)
+        assert page.get_by_role("tab", name="Retention calculator").get_attribute(
+            "aria-selected") == "true"
+        page.close(run_before_unload=True)
+    finally:
+        context.close()
+
+
 def _kernel_gone(server, kernel_id: str) -> bool:
     from retention_xl.widgets.launch import _descendants
 
