@@ -101,8 +101,10 @@ def is_content_named(path: str) -> bool:
     True
     >>> is_content_named("/voila/labextensions/x/static/704.6a820cc839aca480.js")
     True
-    >>> is_content_named("/voila/labextensions/x/static/style.js"), is_content_named("/x/package.json")
-    (False, False)
+    >>> is_content_named("/voila/labextensions/x/static/style.js")
+    False
+    >>> is_content_named("/voila/labextensions/x/package.json")
+    False
     """
     return re.search(r"\.[0-9a-f]{16,}\.(js|css|woff2?|ttf|svg|eot)$", path) is not None
 
