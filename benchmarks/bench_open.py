@@ -93,7 +93,8 @@ def kernel_state(server, kernel_id: str) -> str | None:
 
 def wait_for_preloaded_page(server, fills_before: int, timeout: float = 120) -> None:
     """Until the pool has refilled (one more "Kernel pool ... filled" line) and its kernel
-    has run the app (idle at five looks 0.2 s apart), and 3 s more for the other tabs."""
+    has run the app (idle at five looks 0.2 s apart), and 1 s more (the preloaded kernel
+    builds its other tabs only once a page has the first one: nothing more to wait for)."""
     deadline = time.monotonic() + timeout
     while server.log().count("Kernel pool of") <= fills_before:
         if time.monotonic() > deadline:
@@ -104,7 +105,7 @@ def wait_for_preloaded_page(server, fills_before: int, timeout: float = 120) -> 
     while idle < 5 and time.monotonic() < deadline:
         idle = idle + 1 if kernel_state(server, newest) == "idle" else 0
         time.sleep(0.2)
-    time.sleep(3)
+    time.sleep(1)
 
 
 def kernel_rss_mb(server) -> dict[str, int]:

@@ -123,6 +123,66 @@ def test_launcher_opens_the_browser_at_once_then_says_ready(tmp_path):
     assert "Stopped." in output.read_text()
 
 
+def test_a_refill_waits_its_delay_unless_a_page_asks():
+    """The preloaded page's refill starts after its delay (the page that took the kernel
+    opens meanwhile), or as soon as another page asks for a kernel (refill_now)."""
+    from retention_xl.widgets import serve
+
+    started: list[float] = []
+
+    async def start():
+        started.append(time.monotonic())
+        return "kernel"
+
+    async def refills():
+        begin = time.monotonic()
+        waited = asyncio.ensure_future(serve.refill_after(0.2, start()))
+        await asyncio.sleep(0.05)
+        assert started == []  # still waiting out its delay
+        assert await waited == "kernel" and started[0] - begin >= 0.2
+        hurried = asyncio.ensure_future(serve.refill_after(600, start()))
+        await asyncio.sleep(0.05)
+        assert serve.refill_now() == 1
+        assert await asyncio.wait_for(hurried, 30) == "kernel"
+        return serve.refill_now()
+
+    assert run_async(refills()) == 0  # nothing left waiting
+    assert len(started) == 2
+
+
+def test_server_refills_through_the_wait_that_a_page_cuts_short():
+    out = _python("from retention_xl.widgets import serve; serve.install_guards(); "
+                  "from voila import voila_kernel_manager as vkm; "
+                  "print(vkm.wait_before is serve.refill_after)")
+    assert out == "True"
+
+
+def _labextension_files() -> tuple[str, str]:
+    """The address of the widget manager's entry file (named after its content) and of its
+    package.json (not), as the server serves them."""
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path("labextensions"):
+        package = pathlib.Path(folder) / "@jupyter-widgets" / "jupyterlab-manager"
+        entries = sorted((package / "static").glob("remoteEntry.*.js"))
+        if entries:
+            base = "/voila/labextensions/@jupyter-widgets/jupyterlab-manager/"
+            return base + "static/" + entries[0].name, base + "package.json"
+    pytest.skip("the widget manager's JupyterLab extension is not installed")
+
+
+def test_extension_files_named_after_their_content_are_kept_by_the_browser(voila_app):
+    """The page's extension files carry a hash of their content in their name: served as
+    immutable, the browser never asks for them again; other files are still checked."""
+    from retention_xl.widgets.serve import IMMUTABLE
+
+    hashed, plain = _labextension_files()
+    with urllib.request.urlopen(voila_app.base_url + hashed, timeout=30) as answer:
+        assert answer.status == 200 and answer.headers["Cache-Control"] == IMMUTABLE
+    with urllib.request.urlopen(voila_app.base_url + plain, timeout=30) as answer:
+        assert answer.status == 200 and answer.headers["Cache-Control"] == "no-cache"
+
+
 # --------------------------------------------------------------------------- in Chromium
 @pytest.fixture(scope="module")
 def browser(chromium):
@@ -171,6 +231,67 @@ def test_page_opened_while_the_kernel_runs_the_app_fills_in(browser):
             expect(page.locator(".rxl-title", has_text=title).first).to_be_visible(timeout=60_000)
             # and the tab opened stays open while the others are built
             expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_page_opened_again_asks_the_server_for_no_extension_file(browser, voila_app):
+    """A second visit of the page in the same browser takes the JupyterLab extension files
+    from the browser's cache (not one request for them reaches the server), and works."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    try:
+        first = context.new_page()
+        first.goto(voila_app.url(), wait_until="commit")
+        _usable(first)
+        first.close(run_before_unload=True)
+        page = context.new_page()
+        network = context.new_cdp_session(page)
+        network.send("Network.enable")
+        asked = []  # (address, status, taken from the browser's cache)
+        network.on("Network.responseReceived", lambda event: asked.append(
+            (event["response"]["url"], event["response"]["status"],
+             event["response"].get("fromDiskCache") or event["response"].get("fromMemoryCache"))))
+        page.goto(voila_app.url(), wait_until="commit")
+        _usable(page)
+        extension_files = [(url, status, from_cache) for url, status, from_cache in asked
+                           if "/voila/labextensions/" in url]
+        assert len(extension_files) >= 4  # the two managers' entries and their parts
+        assert all(from_cache and status == 200 for _, status, from_cache in extension_files), \
+            extension_files
+        page.close(run_before_unload=True)
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_preloaded_page_sends_the_first_tab_then_builds_the_others(browser, voila_app):
+    """The preloaded kernel holds the first tab only: the page opened receives its widgets
+    alone (a sixth of the four tabs' state), then the other tabs are built and reach the
+    page by themselves, no tab clicked."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    states: list[int] = []
+
+    def on_frame(payload) -> None:
+        text = payload if isinstance(payload, str) else payload.decode("latin-1")
+        if '"update_states"' in text:
+            states.append(text.count('"model_name"'))
+
+    try:
+        page = context.new_page()
+        page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
+        page.goto(voila_app.url(), wait_until="commit")
+        _usable(page)
+        assert len(states) == 1 and 20 < states[0] < 120, states  # the four tabs: about 300
+        for title in ("What is better retention worth?", "Where is this group heading?",
+                      "Your retention, period by period"):  # built in their hidden tabs
+            page.locator(".rxl-title", has_text=title).first.wait_for(state="attached",
+                                                                      timeout=60_000)
+        assert page.get_by_role("tab", name="Retention calculator").get_attribute(
+            "aria-selected") == "true"
+        page.close(run_before_unload=True)
+    finally:
         context.close()
 
 

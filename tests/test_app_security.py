@@ -156,6 +156,18 @@ def test_legacy_websocket_request_state_does_not_grow_the_server(server):
                     "parent_header": {}, "metadata": {}, "channel": "shell",
                     "content": {"comm_id": model, "data": {"method": "request_state"}}}))
 
+        # as a page does, ask for every widget's state on the control comm: the app then
+        # builds its other tabs (a preloaded kernel waits for a page), whose charts are binary
+        control = uuid.uuid4().hex
+        for msg_type, content, metadata in (
+                ("comm_open", {"comm_id": control, "target_name": "jupyter.widget.control",
+                               "data": {}}, {"version": "1.0.0"}),
+                ("comm_msg", {"comm_id": control, "data": {"method": "request_states"}}, {})):
+            await socket.write_message(json.dumps({
+                "header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "",
+                           "session": "attack", "version": "5.3", "date": ""},
+                "parent_header": {}, "metadata": metadata, "channel": "shell",
+                "content": content}))
         await request_state(first)
         start = peak = _rss_mb(voila)
         binary, ends = 0, time.monotonic() + 8  # a bounded client: 8 seconds

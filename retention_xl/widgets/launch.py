@@ -53,8 +53,11 @@ TEMPLATE = "retention_xl"
 TEMPLATE_ROOT = pathlib.Path(__file__).parent / "voila_template"
 #: Kernels kept started, the app notebook already run, so that a page opens at once.
 PRELOADED_PAGES = 1
-#: Seconds after a page takes the preloaded kernel before the next one starts.
-REFILL_DELAY_SECONDS = 1.0
+#: Seconds after a page takes the preloaded kernel before the next one starts, unless
+#: another page asks for one sooner (it then starts at once: serve.refill_now). A kernel
+#: starting takes seconds of CPU: started while the page that took the last one is still
+#: opening (usable after 2-4 s), it slowed that page by 0.4-1.5 s on this 2-core machine.
+REFILL_DELAY_SECONDS = 4.0
 
 
 
@@ -126,7 +129,7 @@ class VoilaServer:
         the page opens at once.
     refill_delay : float
         Seconds after a page takes the preloaded kernel before the next one starts
-        (:data:`REFILL_DELAY_SECONDS`).
+        (:data:`REFILL_DELAY_SECONDS`), or at once when another page asks for one.
     """
 
     def __init__(self, folder, port: int | None = None, token: str | None = None,

@@ -14,6 +14,12 @@ process with four guards Voila lacks on its own (``retention-xl app`` starts it 
 - A kernel that dies is not restarted behind the page's back (an empty restarted
   kernel would leave the page looking alive and doing nothing); its model says
   "dead" and the page's watch (in the page template) says so.
+- The preloaded page's refill waits until the page that took the kernel has
+  opened (:data:`~retention_xl.widgets.launch.REFILL_DELAY_SECONDS`), unless
+  another page asks for one first: a kernel starting at once (seconds of CPU)
+  competes with the browser for the page just opened.
+- The JupyterLab extension files the page loads are named after their content:
+  the browser keeps them (``immutable``) instead of asking again on every open.
 - The legacy websocket loop: Voila 0.5.13 (the newest release) reads the header
   of every binary message to the browser as if it were in the v1 protocol; on a
   websocket opened without the v1 subprotocol the first 8 bytes of a legacy
@@ -35,7 +41,8 @@ import re
 import sys
 from urllib.parse import urlparse
 
-__all__ = ["LOCAL_HOSTS", "MAX_KERNELS", "MAX_UPLOAD_BYTES", "is_local", "read_v1_header", "readable_file", "main"]
+__all__ = ["LOCAL_HOSTS", "MAX_KERNELS", "MAX_UPLOAD_BYTES", "IMMUTABLE", "is_local",
+           "is_content_named", "read_v1_header", "readable_file", "main"]
 
 #: The names a request to this app may carry in its Host and Origin headers.
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -44,6 +51,8 @@ MAX_KERNELS = 8
 #: Largest upload the data view reads (50 MiB): the one place the limit lives (from_data.py
 #: imports it; here so that the server starts without loading the widgets).
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: Cache-Control of a file whose name carries a hash of its content (it never changes).
+IMMUTABLE = "public, max-age=31536000, immutable"
 #: A v1 binary message has a handful of offsets (header, parent, metadata, content, buffers).
 _MAX_OFFSETS = 1024
 
@@ -81,6 +90,23 @@ def origin_is_local(origin: str | None) -> bool:
     if origin is None:
         return True
     return is_local(urlparse(origin.strip()).netloc)
+
+
+def is_content_named(path: str) -> bool:
+    """True when a file's name carries a hash of its content (webpack's ``[contenthash]``),
+    so that a new version of the file always has a new name.
+
+    >>> is_content_named("/voila/labextensions/@jupyter-widgets/jupyterlab-manager/static/"
+    ...                  "remoteEntry.c8c9eed2cdefdeac.js")
+    True
+    >>> is_content_named("/voila/labextensions/x/static/704.6a820cc839aca480.js")
+    True
+    >>> is_content_named("/voila/labextensions/x/static/style.js")
+    False
+    >>> is_content_named("/voila/labextensions/x/package.json")
+    False
+    """
+    return re.search(r"\.[0-9a-f]{16,}\.(js|css|woff2?|ttf|svg|eot)$", path) is not None
 
 
 def read_v1_header(ws_msg: bytes) -> dict | None:
@@ -166,6 +192,7 @@ def install_guards(max_kernels: int = MAX_KERNELS) -> None:
     import tornado.web
     from jupyter_server.base.handlers import JupyterHandler
     from voila import app as voila_app
+    from voila import voila_kernel_manager
     from voila.tornado import kernel_websocket_handler
 
     def check_host(self) -> bool:  # every Jupyter handler, the kernel websocket included
@@ -185,6 +212,7 @@ def install_guards(max_kernels: int = MAX_KERNELS) -> None:
 
     tornado.web.StaticFileHandler.prepare = static_guarded
     kernel_websocket_handler.read_header_from_binary_message = read_v1_header
+    voila_kernel_manager.wait_before = refill_after
 
     factory = voila_app.voila_kernel_manager_factory
 
@@ -226,6 +254,12 @@ def install_guards(max_kernels: int = MAX_KERNELS) -> None:
                 self._closing = True
                 return await super().shutdown_all(*a, **kw)
 
+            async def get_rendered_notebook(self, *a, **kw):
+                # a page asks for the preloaded kernel: a refill still waiting starts now
+                # (this page then awaits it), instead of after its delay
+                refill_now()
+                return await super().get_rendered_notebook(*a, **kw)
+
             def fill_if_needed(self, *a, **kw):  # the preloaded pages count too
                 if self._live() < max_kernels:
                     return super().fill_if_needed(*a, **kw)
@@ -235,6 +269,49 @@ def install_guards(max_kernels: int = MAX_KERNELS) -> None:
         return CappedKernelManager
 
     voila_app.voila_kernel_manager_factory = capped_factory
+
+
+def cache_content_named_files() -> None:
+    """Let the browser keep the extension files named after their content (Jupyter Server
+    serves every file under /voila/labextensions/ with "no-cache": asked again, one round
+    trip each, on every open of the page; a new version has a new name, so never stale)."""
+    from jupyter_server.base.handlers import FileFindHandler
+
+    set_headers = FileFindHandler.set_headers
+
+    def set_headers_cached(self) -> None:
+        set_headers(self)
+        if is_content_named(self.request.path):
+            self.set_header("Cache-Control", IMMUTABLE)
+
+    FileFindHandler.set_headers = set_headers_cached
+
+
+#: Refills of the preloaded page now waiting out their delay (each a future to wake it).
+_waiting_refills: set = set()
+
+
+async def refill_after(delay: float, start):
+    """Voila's wait before it refills its pool of preloaded pages (``wait_before``),
+    cut short by :func:`refill_now`: the refill waits while the page that took the
+    preloaded kernel opens, but never keeps another page waiting."""
+    import asyncio
+
+    woken = asyncio.get_running_loop().create_future()
+    _waiting_refills.add(woken)
+    try:
+        await asyncio.wait({woken}, timeout=delay)
+    finally:
+        _waiting_refills.discard(woken)
+    return await start
+
+
+def refill_now() -> int:
+    """Start at once every refill still waiting; return how many there were."""
+    woken = [future for future in _waiting_refills if not future.done()]
+    for future in woken:
+        future.set_result(None)
+    return len(woken)
 
 
 def websocket_message_limit() -> int:
@@ -271,6 +348,7 @@ def main(argv: list[str] | None = None) -> None:
     notebook ready, already run (Voila's preheated kernels), and no other."""
     skip_slow_imports()
     install_guards(int(os.environ.get("RETENTION_XL_MAX_KERNELS", MAX_KERNELS)))
+    cache_content_named_files()
     from traitlets.config import Config
     from voila.app import Voila
 
