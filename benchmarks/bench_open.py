@@ -34,12 +34,12 @@ import pathlib
 import re
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+
+from .app_launch import LaunchedApp
 
 ROOT = pathlib.Path(__file__).parent.parent
 OPENS = int(os.environ.get("OPENS", 7))
@@ -184,45 +184,23 @@ def kernel_freed_after_close(server, browser, goodbye: bool) -> tuple[float, dic
     return time.monotonic() - closed, memory
 
 
-BROWSER_RECORDER = """#!/bin/sh
-printf '%s\\n' "$1" > "{path}"
-"""
-
-
 def launch_to_usable(browser) -> dict[str, float]:
     """``retention-xl app`` in a new process, as ``make run`` starts it; its browser
     (``BROWSER``) hands the address to Chromium, which opens it at once."""
     folder = pathlib.Path(tempfile.mkdtemp(prefix="rxl_launch_"))
-    address_file = folder / "address"
-    recorder = folder / "browser.sh"
-    recorder.write_text(BROWSER_RECORDER.format(path=address_file))
-    recorder.chmod(0o755)
-    env = dict(os.environ, BROWSER=f"{recorder} %s", PYTHONUNBUFFERED="1")
-    output = folder / "output.txt"
-    start = time.monotonic()
-    with open(output, "wb") as out:
-        launcher = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from retention_xl.cli import main; "
-                                   "sys.exit(main(['app']))"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        while not address_file.exists() or not address_file.read_text().strip():
-            if launcher.poll() is not None or time.monotonic() - start > 120:
-                raise RuntimeError(f"the app did not start:\n{output.read_text()}")
-            time.sleep(0.05)
-        opened = time.monotonic() - start
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        marks = until_usable(context.new_page(), address_file.read_text().strip())
-        usable = time.monotonic() - start
-        while "The app is ready" not in output.read_text() and time.monotonic() - start < 120:
-            time.sleep(0.05)
-        ready = time.monotonic() - start
-        context.close()
+        with LaunchedApp(folder) as app:
+            address = app.address()
+            opened = time.monotonic() - app.started
+            context = browser.new_context(viewport={"width": 1366, "height": 900})
+            marks = until_usable(context.new_page(), address)
+            usable = time.monotonic() - app.started
+            app.wait_for("The app is ready")
+            ready = time.monotonic() - app.started
+            context.close()
         return {"browser opened": opened, "usable": usable, "box": opened + marks["box"],
                 "terminal says ready": ready}
     finally:
-        launcher.terminate()  # the launcher stops Voila and its kernels (as on Ctrl+C)
-        launcher.wait(30)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -8,7 +8,6 @@ check the behaviour that makes it fast, and that nothing is lost for it.
 from __future__ import annotations
 
 import asyncio
-import os
 import pathlib
 import re
 import subprocess
@@ -19,6 +18,7 @@ import urllib.request
 
 import pytest
 
+from benchmarks.app_launch import LaunchedApp
 from conftest import run_async
 
 
@@ -93,34 +93,18 @@ def test_notebook_of_the_app_builds_later():
 def test_launcher_opens_the_browser_at_once_then_says_ready(tmp_path):
     """`retention-xl app` hands the address to the browser as soon as the server answers,
     then says in the terminal that the app is ready; Ctrl+C (SIGTERM) stops it all."""
-    address_file = tmp_path / "address"
-    recorder = tmp_path / "browser.sh"
-    recorder.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$1\" > '{address_file}'\n")
-    recorder.chmod(0o755)
-    output = tmp_path / "output.txt"
-    env = dict(os.environ, BROWSER=f"{recorder} %s", PYTHONUNBUFFERED="1")
-    with open(output, "wb") as out:
-        launcher = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from retention_xl.cli import main; "
-                                   "sys.exit(main(['app']))"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 180
-        while "The app is ready" not in output.read_text() and time.monotonic() < deadline:
-            assert launcher.poll() is None, output.read_text()
-            time.sleep(0.2)
-        said = output.read_text()
-        address = address_file.read_text().strip()
+    with LaunchedApp(tmp_path) as app:
+        assert app.wait_for("The app is ready", timeout=180), app.output()
+        said = app.output()
+        address = app.address()
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/voila/render/app\.ipynb\?token=\S+", address)
         assert said.index("Starting the retention_xl app") < said.index(
             "Opening it in your browser") < said.index("The app is ready")
         assert address in said
         with urllib.request.urlopen(address, timeout=60) as page:
             assert page.status == 200
-    finally:
-        launcher.terminate()
-        assert launcher.wait(60) == 0
-    assert "Stopped." in output.read_text()
+    assert app.exit_status == 0
+    assert "Stopped." in app.output()
 
 
 def test_a_refill_waits_its_delay_unless_a_page_asks():
