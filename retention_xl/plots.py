@@ -62,6 +62,9 @@ COLORS = {
 DPI = 100
 #: Colours in a widget's chart frame (a palette PNG: small to send, quick to decode).
 FRAME_COLORS = 128
+#: How far a pixel of a frame may be from the colour drawn, of 255, before the frame's
+#: palette is chosen afresh (a palette chosen for the frame itself keeps within about 14).
+FRAME_COLOR_ERROR = 16
 
 def _new_figure(width: float, height: float) -> Figure:
     figure = Figure(figsize=(width, height), dpi=DPI, facecolor="white")
@@ -155,12 +158,15 @@ class _FastFrames:
         self._background = None
         self._key = None
         self._stamps: dict = {}  # a label's pixels, drawn once, by (text, colour, font)
+        self._palette = None  # the colours last chosen, as a palette image and packed RGBA
+        self._palette_rgba = None
 
     def png(self, key) -> bytes:
         from PIL import Image  # Pillow comes with matplotlib
 
         canvas = self.figure.canvas
-        if key != self._key or self._background is None:
+        redrawn = key != self._key or self._background is None
+        if redrawn:
             for artist in self.moving:
                 artist.set_animated(True)  # left out of the full draw
             canvas.draw()
@@ -177,13 +183,25 @@ class _FastFrames:
         for artist in self.moving:  # labels on top, as drawn in full
             if artist.get_visible() and _stampable(artist) and artist.get_text():
                 self._stamp(artist, renderer)
-        buffer = io.BytesIO()
         width, height = canvas.get_width_height()
-        frame = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        pixels = canvas.buffer_rgba()
+        frame = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1).convert("RGB")
         # a chart of a few flat colours fits a 128-colour palette (no channel off by more
-        # than about 14 of 255): a third of the bytes to send and far less to decode
-        frame.convert("RGB").quantize(FRAME_COLORS, method=Image.Quantize.FASTOCTREE) \
-            .save(buffer, format="png", compress_level=1)
+        # than about 14 of 255): a third of the bytes to send and far less to decode.
+        # Choosing the palette is most of a frame's time, while one slider step to the next
+        # moves the same colours: the palette is kept, each pixel mapped to its nearest
+        # colour, and chosen afresh only when a pixel would come out further off.
+        indexed = None
+        if self._palette is not None and not redrawn:
+            indexed = frame.quantize(palette=self._palette, dither=Image.Dither.NONE)
+            if _palette_error(pixels, indexed, self._palette_rgba) > FRAME_COLOR_ERROR:
+                indexed = None
+        if indexed is None:
+            indexed = self._palette = frame.quantize(FRAME_COLORS,
+                                                     method=Image.Quantize.FASTOCTREE)
+            self._palette_rgba = _palette_rgba(indexed)
+        buffer = io.BytesIO()
+        indexed.save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
 
     def _stamp(self, text: Text, renderer) -> None:
@@ -213,6 +231,23 @@ class _FastFrames:
                      max(-left, 0):max(-left, 0) + area.shape[1]]
         alpha = part[..., 3:4].astype(np.float32) / 255
         area[..., :3] = (part[..., :3] * alpha + area[..., :3] * (1 - alpha) + 0.5).astype(np.uint8)
+
+
+def _palette_rgba(indexed) -> np.ndarray:
+    """A palette image's colours as 256 packed RGBA words, opaque (unused entries black)."""
+    colours = np.zeros((256, 4), np.uint8)
+    palette = np.frombuffer(bytes(indexed.getpalette("RGB")), np.uint8).reshape(-1, 3)
+    colours[:len(palette), :3] = palette
+    colours[:, 3] = 255  # as the chart's pixels: the figure is opaque
+    return colours.view(np.uint32).ravel()
+
+
+def _palette_error(pixels, indexed, palette_rgba: np.ndarray) -> int:
+    """How far, at most, a pixel of ``indexed`` is from the opaque RGBA ``pixels`` drawn,
+    in any channel, of 255."""
+    drawn = np.asarray(pixels)
+    shown = np.take(palette_rgba, np.asarray(indexed)).view(np.uint8).reshape(drawn.shape)
+    return int((np.maximum(drawn, shown) - np.minimum(drawn, shown)).max())
 
 
 def _stampable(artist) -> bool:

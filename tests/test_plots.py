@@ -91,6 +91,12 @@ def _pixels(png: bytes):
     (lambda: plots.SplitChart(107, 120, 21), lambda c: c.update(107, 118, 21)),
     (lambda: plots.ProjectionChart(rx.project_profit(1000, 0.8, 200, 100, periods=5)),
      lambda c: c.update(rx.project_profit(1000, 0.8, 200, 100, periods=5, uplift=0.06))),
+    # colours the first frame did not have (its palette is kept for later frames): a red
+    # bar where none was lost, a label moving out of its bar, a shaded gain where none was
+    (lambda: plots.SplitChart(100, 100, 0), lambda c: c.update(100, 70, 0)),
+    (lambda: plots.SplitChart(100, 60, 0), lambda c: c.update(100, 99, 0)),
+    (lambda: plots.ProjectionChart(rx.project_profit(1000, 0.8, 200, 100, periods=5, uplift=0)),
+     lambda c: c.update(rx.project_profit(1000, 0.8, 200, 100, periods=5, uplift=0.01))),
 ])
 def test_fast_frames_look_like_a_full_drawing(make, change):
     chart = make()
