@@ -469,6 +469,8 @@ class ProjectionChart:
 
     def set_period_name(self, name: str) -> "ProjectionChart":
         """Call a period "Year", "Quarter" or "Month" on the axes and the profit title."""
+        if self.ax_profit.get_xlabel() == name:
+            return self  # as it is: the axes stay unchanged, so need no drawing again
         for ax in (self.ax_customers, self.ax_profit):
             ax.set_xlabel(name, color=COLORS["muted"], fontsize=CHART_FONT, labelpad=2)
         _title(self.ax_profit, f"Profit per {name.lower()}", size=CHART_FONT + 1)
@@ -483,13 +485,20 @@ class ProjectionChart:
             better = table[f"{quantity}_improved"].to_numpy()
             self.lines[f"{quantity}_baseline"].set_data(periods, base)
             self.lines[f"{quantity}_improved"].set_data(periods, better)
-            self._gaps[quantity].set_data(periods, base, better)
+            # the shaded gain: the polygon along one line and back along the other (what
+            # fill_between makes, without its checks of units and masks at each step)
+            self._gaps[quantity].set_verts([np.concatenate(
+                [np.column_stack([periods, base]), np.column_stack([periods, better])[::-1]])])
             low = float(min(base.min(), better.min()))
             high = float(max(base.max(), better.max()))
             current = ax.get_ylim() if self._drawn else None
-            ax.set_ylim(*_steady_limits(current, low, high, include_zero=True))
+            limits = _steady_limits(current, low, high, include_zero=True)
+            if limits != current:  # set only when moved: setting marks the axes to redraw
+                ax.set_ylim(*limits)
             first, last = float(periods[0]), float(periods[-1])
-            ax.set_xlim(first - 0.2, last + 0.2 if last > first else first + 1)
+            limits = (first - 0.2, last + 0.2 if last > first else first + 1)
+            if limits != ax.get_xlim():
+                ax.set_xlim(*limits)
         self._drawn = True
         return self
 
