@@ -21,18 +21,35 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = pathlib.Path(__file__).parent.parent
 SHOTS = pathlib.Path(tempfile.mkdtemp(prefix="retention_xl_layout_"))
 WIDTHS = [390, 683, 1366]
-TABS = ["Retention calculator", "What is better retention worth?", "From your data"]
+TABS = ["Retention calculator", "What is better retention worth?", "From your data",
+        "Where is this group heading?"]
 
 
 def _overflowing(page) -> list[str]:
-    """Visible elements reaching past the right edge of the window (clipped or off-screen)."""
+    """Visible elements reaching past the right edge of the window (off-screen), or past
+    either side of a box that clips what leaves it (cut: a letter, a border short)."""
     return page.evaluate("""() => {
         const width = document.documentElement.clientWidth, found = [];
-        for (const el of document.querySelectorAll('#rendered_cells *')) {
+        const root = document.querySelector('#rendered_cells');
+        const name = (el) => el.tagName + '.' + String(el.className).slice(0, 60);
+        for (const el of root.querySelectorAll('*')) {
             const box = el.getBoundingClientRect();
             if (el.closest('table') && el.tagName !== 'TABLE') continue;  // tables scroll
-            if (box.width && box.height && el.offsetParent && box.right > width + 1)
-                found.push(el.tagName + '.' + el.className + ' ' + Math.round(box.right));
+            if (!box.width || !box.height || !el.offsetParent) continue;
+            if (box.right > width + 1) {
+                found.push(name(el) + ' ' + Math.round(box.right));
+                continue;
+            }
+            for (let up = el.parentElement; up && up !== root; up = up.parentElement) {
+                if (getComputedStyle(up).overflowX === 'visible') continue;
+                const edge = up.getBoundingClientRect();
+                if (box.right > edge.right + 0.5 || box.left < edge.left - 0.5)
+                    found.push(name(el) + ' ' + Math.round(box.left) + '..' + Math.round(box.right)
+                               + ' cut by ' + name(up) + ' ' + Math.round(edge.left) + '..'
+                               + Math.round(edge.right) + ': "'
+                               + (el.textContent || '').trim().slice(0, 40) + '"');
+                break;  // the nearest box that clips it
+            }
         }
         return found.slice(0, 8);
     }""")
