@@ -750,7 +750,7 @@ def cohort_heatmap_figure(matrix, title: str = "Share of each cohort still buyin
 # --------------------------------------------------------------------------- the retention curve
 def retention_curve_figure(forecast, constant_retention: float | None = None,
                            title: str = "Where is this group heading?",
-                           period_name: str = "Period") -> Figure:
+                           period_name: str = "Period", narrow: bool = False) -> Figure:
     """Active customers observed, fitted and projected by the retention curve, beside the
     constant-rate projection (left), and retention by tenure (right).
 
@@ -765,6 +765,10 @@ def retention_curve_figure(forecast, constant_retention: float | None = None,
     title : str, optional
     period_name : str, optional
         What one period is, for the axis ("Month").
+    narrow : bool, optional
+        The widget's form: the two panels one above the other, 500 px wide with
+        :data:`CHART_FONT` text, readable shown in a phone's column (like the
+        widgets' other charts). Default: side by side, for a report or a sheet.
 
     Examples
     --------
@@ -774,12 +778,22 @@ def retention_curve_figure(forecast, constant_retention: float | None = None,
     >>> [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
     ['Observed', 'Curve (fitted)', 'Curve (projected)', 'At constant retention']
     """
-    figure = _new_figure(9.5, 3.8)
-    figure.subplots_adjust(left=0.075, right=0.985, top=0.8, bottom=0.14, wspace=0.24)
-    left, right = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
+    if narrow:
+        size = CHART_FONT  # text, points
+        figure = _new_figure(CHART_INCHES["projection"][0], 8.4)
+        figure.subplots_adjust(left=0.17, right=0.95, top=0.9, bottom=0.07, hspace=0.42)
+        left, right = figure.add_subplot(2, 1, 1), figure.add_subplot(2, 1, 2)
+        figure.suptitle(title, x=0.03, ha="left", fontsize=size + 2, fontweight="bold",
+                        color=COLORS["text"])
+    else:
+        size = 9
+        figure = _new_figure(9.5, 3.8)
+        figure.subplots_adjust(left=0.075, right=0.985, top=0.8, bottom=0.14, wspace=0.24)
+        left, right = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
+        figure.suptitle(title, x=0.075, ha="left", fontsize=12, fontweight="bold",
+                        color=COLORS["text"])
     for ax in (left, right):
-        _style(ax)
-    figure.suptitle(title, x=0.075, ha="left", fontsize=12, fontweight="bold", color=COLORS["text"])
+        _style(ax, labelsize=size)
     period = forecast["period"].to_numpy(dtype=float)
     observed = forecast["observed_active"].to_numpy(dtype=float)
     fitted = forecast["fitted_active"].to_numpy(dtype=float)
@@ -797,9 +811,9 @@ def retention_curve_figure(forecast, constant_retention: float | None = None,
     left.set_ylim(0, float(np.nanmax(observed)) * 1.05)
     left.yaxis.set_major_formatter(FuncFormatter(_short_count))
     left.xaxis.set_major_locator(MaxNLocator(integer=True))
-    left.set_xlabel(f"{period_name}s since the start", fontsize=9, color=COLORS["muted"])
-    _title(left, "Customers still active")
-    left.legend(loc="upper right", frameon=False, fontsize=8.5)
+    left.set_xlabel(f"{period_name}s since the start", fontsize=size, color=COLORS["muted"])
+    _title(left, "Customers still active", size=size + 2)
+    left.legend(loc="upper right", frameon=False, fontsize=size - 0.5)
 
     curve_retention = forecast["retention"].to_numpy(dtype=float)
     right.plot(period, forecast["observed_retention"].to_numpy(dtype=float), "o",
@@ -814,7 +828,7 @@ def retention_curve_figure(forecast, constant_retention: float | None = None,
     right.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     right.xaxis.set_major_locator(MaxNLocator(integer=True))
     right.axvline(last, color=COLORS["grid"], linewidth=1.2)
-    right.set_xlabel(f"{period_name} of tenure", fontsize=9, color=COLORS["muted"])
-    _title(right, "Retention by tenure")
-    right.legend(loc="lower right", frameon=False, fontsize=8.5)
+    right.set_xlabel(f"{period_name} of tenure", fontsize=size, color=COLORS["muted"])
+    _title(right, "Retention by tenure", size=size + 2)
+    right.legend(loc="lower right", frameon=False, fontsize=size - 0.5)
     return figure

@@ -152,9 +152,15 @@ def test_widget_chart_text_stays_readable_on_a_phone():
     import retention_xl as rx
 
     shrink = 320 / (plots.CHART_INCHES["split"][0] * plots.DPI)
+    curve = rx.fit_retention_curve([1000, 631, 468, 382, 326, 289, 262, 241])
     for chart in (plots.SplitChart(107, 120, 21),
-                  plots.ProjectionChart(rx.project_profit(1000, 0.8, 200, 100, periods=5))):
-        chart.png()
-        sizes = [t.get_fontsize() for t in chart.figure.findobj(lambda a: hasattr(a, "get_fontsize"))
+                  plots.ProjectionChart(rx.project_profit(1000, 0.8, 200, 100, periods=5)),
+                  # the forecast widget's chart
+                  plots.retention_curve_figure(curve.forecast(12), curve.last_retention,
+                                               narrow=True)):
+        figure = getattr(chart, "figure", chart)
+        figure.canvas.draw()
+        assert figure.get_figwidth() * plots.DPI <= 500  # shown at its width, at most 500 px
+        sizes = [t.get_fontsize() for t in figure.findobj(lambda a: hasattr(a, "get_fontsize"))
                  if t.get_text()]
         assert sizes and min(sizes) * plots.DPI / 72 * shrink >= 10, min(sizes)
