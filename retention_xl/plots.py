@@ -534,7 +534,7 @@ def projection_figure(result, period_name: str = "Period") -> Figure:
 
 def retention_trend_figure(table, benchmark: Any = None, benchmark_label: str = "Industry benchmark",
                            title: str = "Retention per period", tolerance: float | None = None,
-                           alerts: Any = None) -> Figure:
+                           alerts: Any = None, narrow: bool = False) -> Figure:
     """Retention of each period as a line, optionally against a benchmark.
 
     Parameters
@@ -554,6 +554,10 @@ def retention_trend_figure(table, benchmark: Any = None, benchmark_label: str = 
         five points), where a period counts as too far below.
     alerts : array_like of bool, optional
         One flag per row: the periods where the alert holds get a red ring.
+    narrow : bool, optional
+        The widget's form: 500 px wide with :data:`CHART_FONT` text (the title on
+        two lines if need be, the legend one entry a line, at most six period labels),
+        readable shown in a phone's column. Default: 750 px wide, for a report.
 
     Examples
     --------
@@ -566,11 +570,22 @@ def retention_trend_figure(table, benchmark: Any = None, benchmark_label: str = 
     >>> [line.get_label() for line in figure.axes[0].get_lines()]
     ['Your retention', 'Industry benchmark (80.0%)']
     """
-    figure = _new_figure(7.5, 3.4)
-    figure.subplots_adjust(left=0.1, right=0.97, top=0.8, bottom=0.11)
-    ax = figure.add_subplot()
-    _style(ax)
-    _title(ax, title)
+    if narrow:
+        import textwrap
+
+        size, most_labels = CHART_FONT, 6
+        figure = _new_figure(CHART_INCHES["split"][0], 5.4)
+        figure.subplots_adjust(left=0.15, right=0.96, top=0.71, bottom=0.08)
+        ax = figure.add_subplot()
+        _style(ax, labelsize=size)
+        _title(ax, "\n".join(textwrap.wrap(title, 40)), size=size + 1)
+    else:
+        size, most_labels = 9, 12
+        figure = _new_figure(7.5, 3.4)
+        figure.subplots_adjust(left=0.1, right=0.97, top=0.8, bottom=0.11)
+        ax = figure.add_subplot()
+        _style(ax)
+        _title(ax, title)
     labels = [str(p) for p in (table["period"] if "period" in table.columns else table.index)]
     x = np.arange(len(labels), dtype=float)
     retention = table["retention"].to_numpy(dtype=float)
@@ -604,11 +619,20 @@ def retention_trend_figure(table, benchmark: Any = None, benchmark_label: str = 
     ax.set_ylim(max(0.0, low - 0.25 * span), min(1.0, high + 0.25 * span) + 0.001)
     ax.yaxis.set_major_locator(MaxNLocator(6, steps=[1, 2, 2.5, 5, 10]))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
-    step = max(1, math.ceil(len(labels) / 12))  # at most about 12 labels on the axis
+    if narrow:  # as many period labels as fit side by side along the axis
+        axis_px = figure.get_figwidth() * DPI * (figure.subplotpars.right - figure.subplotpars.left)
+        longest = max((len(label) for label in labels), default=1)
+        most_labels = max(1, min(most_labels, int(axis_px // (longest * 0.62 * size * DPI / 72
+                                                               + 16))))
+    step = max(1, math.ceil(len(labels) / most_labels))  # labels that fit side by side
     ax.set_xticks(x[::step], labels[::step])
     ax.set_xlim(-0.4, max(len(labels) - 0.6, 0.6))
-    figure.legend(loc="upper right", bbox_to_anchor=(0.98, 1.0), ncol=4, frameon=False, fontsize=9,
-                  handlelength=1.6, columnspacing=1.2)
+    if narrow:
+        figure.legend(loc="upper left", bbox_to_anchor=(0.01, 1.0), ncol=1, frameon=False,
+                      fontsize=size - 0.5, handlelength=1.4, labelspacing=0.3)
+    else:
+        figure.legend(loc="upper right", bbox_to_anchor=(0.98, 1.0), ncol=4, frameon=False,
+                      fontsize=9, handlelength=1.6, columnspacing=1.2)
     return figure
 
 
