@@ -55,6 +55,18 @@ def _overflowing(page) -> list[str]:
     }""")
 
 
+def _small_charts(page) -> list[str]:
+    """Visible charts whose text would be under 10 CSS px: every chart is drawn with text
+    of 11.5 pt or more (16 px at its natural size), so it may shrink to 62% of that size."""
+    return page.evaluate("""() => [...document.querySelectorAll(
+            '#rendered_cells img.rxl-chart, #rendered_cells img.widget-image')]
+        .filter((img) => img.offsetParent && img.naturalWidth)
+        .filter((img) => img.naturalWidth > 500
+                         || img.getBoundingClientRect().width < 0.62 * img.naturalWidth)
+        .map((img) => img.naturalWidth + ' px shown at '
+                      + Math.round(img.getBoundingClientRect().width))""")
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_typed_numbers_fit_and_readable_at_each_width(new_app_page, chromium, width):
     expect, outside = chromium.expect, []
@@ -88,7 +100,11 @@ def test_typed_numbers_fit_and_readable_at_each_width(new_app_page, chromium, wi
             assert 0 <= box["x"] and box["x"] + box["width"] <= width
             tab.click()
             page.wait_for_timeout(300)
+            if name != TABS[1]:  # the data view and the forecast open with an example chart
+                expect(page.locator("img.rxl-chart:visible, img.widget-image:visible")
+                       .first).to_be_visible()
             assert _overflowing(page) == [], name
+            assert _small_charts(page) == [], name
             page.screenshot(path=str(SHOTS / f"tab{TABS.index(name)}_{width}.png"),
                             full_page=True)
             if name == TABS[1]:
