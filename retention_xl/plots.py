@@ -62,6 +62,9 @@ COLORS = {
 DPI = 100
 #: Colours in a widget's chart frame (a palette PNG: small to send, quick to decode).
 FRAME_COLORS = 128
+#: How far a pixel of a frame may be from the colour drawn, of 255, before the frame's
+#: palette is chosen afresh (a palette chosen for the frame itself keeps within about 14).
+FRAME_COLOR_ERROR = 16
 
 def _new_figure(width: float, height: float) -> Figure:
     figure = Figure(figsize=(width, height), dpi=DPI, facecolor="white")
@@ -155,12 +158,15 @@ class _FastFrames:
         self._background = None
         self._key = None
         self._stamps: dict = {}  # a label's pixels, drawn once, by (text, colour, font)
+        self._palette = None  # the colours last chosen, as a palette image and packed RGBA
+        self._palette_rgba = None
 
     def png(self, key) -> bytes:
         from PIL import Image  # Pillow comes with matplotlib
 
         canvas = self.figure.canvas
-        if key != self._key or self._background is None:
+        redrawn = key != self._key or self._background is None
+        if redrawn:
             for artist in self.moving:
                 artist.set_animated(True)  # left out of the full draw
             canvas.draw()
@@ -177,13 +183,25 @@ class _FastFrames:
         for artist in self.moving:  # labels on top, as drawn in full
             if artist.get_visible() and _stampable(artist) and artist.get_text():
                 self._stamp(artist, renderer)
-        buffer = io.BytesIO()
         width, height = canvas.get_width_height()
-        frame = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        pixels = canvas.buffer_rgba()
+        frame = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1).convert("RGB")
         # a chart of a few flat colours fits a 128-colour palette (no channel off by more
-        # than about 14 of 255): a third of the bytes to send and far less to decode
-        frame.convert("RGB").quantize(FRAME_COLORS, method=Image.Quantize.FASTOCTREE) \
-            .save(buffer, format="png", compress_level=1)
+        # than about 14 of 255): a third of the bytes to send and far less to decode.
+        # Choosing the palette is most of a frame's time, while one slider step to the next
+        # moves the same colours: the palette is kept, each pixel mapped to its nearest
+        # colour, and chosen afresh only when a pixel would come out further off.
+        indexed = None
+        if self._palette is not None and not redrawn:
+            indexed = frame.quantize(palette=self._palette, dither=Image.Dither.NONE)
+            if _palette_error(pixels, indexed, self._palette_rgba) > FRAME_COLOR_ERROR:
+                indexed = None
+        if indexed is None:
+            indexed = self._palette = frame.quantize(FRAME_COLORS,
+                                                     method=Image.Quantize.FASTOCTREE)
+            self._palette_rgba = _palette_rgba(indexed)
+        buffer = io.BytesIO()
+        indexed.save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
 
     def _stamp(self, text: Text, renderer) -> None:
@@ -213,6 +231,23 @@ class _FastFrames:
                      max(-left, 0):max(-left, 0) + area.shape[1]]
         alpha = part[..., 3:4].astype(np.float32) / 255
         area[..., :3] = (part[..., :3] * alpha + area[..., :3] * (1 - alpha) + 0.5).astype(np.uint8)
+
+
+def _palette_rgba(indexed) -> np.ndarray:
+    """A palette image's colours as 256 packed RGBA words, opaque (unused entries black)."""
+    colours = np.zeros((256, 4), np.uint8)
+    palette = np.frombuffer(bytes(indexed.getpalette("RGB")), np.uint8).reshape(-1, 3)
+    colours[:len(palette), :3] = palette
+    colours[:, 3] = 255  # as the chart's pixels: the figure is opaque
+    return colours.view(np.uint32).ravel()
+
+
+def _palette_error(pixels, indexed, palette_rgba: np.ndarray) -> int:
+    """How far, at most, a pixel of ``indexed`` is from the opaque RGBA ``pixels`` drawn,
+    in any channel, of 255."""
+    drawn = np.asarray(pixels)
+    shown = np.take(palette_rgba, np.asarray(indexed)).view(np.uint8).reshape(drawn.shape)
+    return int((np.maximum(drawn, shown) - np.minimum(drawn, shown)).max())
 
 
 def _stampable(artist) -> bool:
@@ -434,6 +469,8 @@ class ProjectionChart:
 
     def set_period_name(self, name: str) -> "ProjectionChart":
         """Call a period "Year", "Quarter" or "Month" on the axes and the profit title."""
+        if self.ax_profit.get_xlabel() == name:
+            return self  # as it is: the axes stay unchanged, so need no drawing again
         for ax in (self.ax_customers, self.ax_profit):
             ax.set_xlabel(name, color=COLORS["muted"], fontsize=CHART_FONT, labelpad=2)
         _title(self.ax_profit, f"Profit per {name.lower()}", size=CHART_FONT + 1)
@@ -448,13 +485,20 @@ class ProjectionChart:
             better = table[f"{quantity}_improved"].to_numpy()
             self.lines[f"{quantity}_baseline"].set_data(periods, base)
             self.lines[f"{quantity}_improved"].set_data(periods, better)
-            self._gaps[quantity].set_data(periods, base, better)
+            # the shaded gain: the polygon along one line and back along the other (what
+            # fill_between makes, without its checks of units and masks at each step)
+            self._gaps[quantity].set_verts([np.concatenate(
+                [np.column_stack([periods, base]), np.column_stack([periods, better])[::-1]])])
             low = float(min(base.min(), better.min()))
             high = float(max(base.max(), better.max()))
             current = ax.get_ylim() if self._drawn else None
-            ax.set_ylim(*_steady_limits(current, low, high, include_zero=True))
+            limits = _steady_limits(current, low, high, include_zero=True)
+            if limits != current:  # set only when moved: setting marks the axes to redraw
+                ax.set_ylim(*limits)
             first, last = float(periods[0]), float(periods[-1])
-            ax.set_xlim(first - 0.2, last + 0.2 if last > first else first + 1)
+            limits = (first - 0.2, last + 0.2 if last > first else first + 1)
+            if limits != ax.get_xlim():
+                ax.set_xlim(*limits)
         self._drawn = True
         return self
 
@@ -490,7 +534,7 @@ def projection_figure(result, period_name: str = "Period") -> Figure:
 
 def retention_trend_figure(table, benchmark: Any = None, benchmark_label: str = "Industry benchmark",
                            title: str = "Retention per period", tolerance: float | None = None,
-                           alerts: Any = None) -> Figure:
+                           alerts: Any = None, narrow: bool = False) -> Figure:
     """Retention of each period as a line, optionally against a benchmark.
 
     Parameters
@@ -510,6 +554,10 @@ def retention_trend_figure(table, benchmark: Any = None, benchmark_label: str = 
         five points), where a period counts as too far below.
     alerts : array_like of bool, optional
         One flag per row: the periods where the alert holds get a red ring.
+    narrow : bool, optional
+        The widget's form: 500 px wide with :data:`CHART_FONT` text (the title on
+        two lines if need be, the legend one entry a line, at most six period labels),
+        readable shown in a phone's column. Default: 750 px wide, for a report.
 
     Examples
     --------
@@ -522,11 +570,22 @@ def retention_trend_figure(table, benchmark: Any = None, benchmark_label: str = 
     >>> [line.get_label() for line in figure.axes[0].get_lines()]
     ['Your retention', 'Industry benchmark (80.0%)']
     """
-    figure = _new_figure(7.5, 3.4)
-    figure.subplots_adjust(left=0.1, right=0.97, top=0.8, bottom=0.11)
-    ax = figure.add_subplot()
-    _style(ax)
-    _title(ax, title)
+    if narrow:
+        import textwrap
+
+        size, most_labels = CHART_FONT, 6
+        figure = _new_figure(CHART_INCHES["split"][0], 5.4)
+        figure.subplots_adjust(left=0.15, right=0.96, top=0.71, bottom=0.08)
+        ax = figure.add_subplot()
+        _style(ax, labelsize=size)
+        _title(ax, "\n".join(textwrap.wrap(title, 40)), size=size + 1)
+    else:
+        size, most_labels = 9, 12
+        figure = _new_figure(7.5, 3.4)
+        figure.subplots_adjust(left=0.1, right=0.97, top=0.8, bottom=0.11)
+        ax = figure.add_subplot()
+        _style(ax)
+        _title(ax, title)
     labels = [str(p) for p in (table["period"] if "period" in table.columns else table.index)]
     x = np.arange(len(labels), dtype=float)
     retention = table["retention"].to_numpy(dtype=float)
@@ -560,11 +619,20 @@ def retention_trend_figure(table, benchmark: Any = None, benchmark_label: str = 
     ax.set_ylim(max(0.0, low - 0.25 * span), min(1.0, high + 0.25 * span) + 0.001)
     ax.yaxis.set_major_locator(MaxNLocator(6, steps=[1, 2, 2.5, 5, 10]))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
-    step = max(1, math.ceil(len(labels) / 12))  # at most about 12 labels on the axis
+    if narrow:  # as many period labels as fit side by side along the axis
+        axis_px = figure.get_figwidth() * DPI * (figure.subplotpars.right - figure.subplotpars.left)
+        longest = max((len(label) for label in labels), default=1)
+        most_labels = max(1, min(most_labels, int(axis_px // (longest * 0.62 * size * DPI / 72
+                                                               + 16))))
+    step = max(1, math.ceil(len(labels) / most_labels))  # labels that fit side by side
     ax.set_xticks(x[::step], labels[::step])
     ax.set_xlim(-0.4, max(len(labels) - 0.6, 0.6))
-    figure.legend(loc="upper right", bbox_to_anchor=(0.98, 1.0), ncol=4, frameon=False, fontsize=9,
-                  handlelength=1.6, columnspacing=1.2)
+    if narrow:
+        figure.legend(loc="upper left", bbox_to_anchor=(0.01, 1.0), ncol=1, frameon=False,
+                      fontsize=size - 0.5, handlelength=1.4, labelspacing=0.3)
+    else:
+        figure.legend(loc="upper right", bbox_to_anchor=(0.98, 1.0), ncol=4, frameon=False,
+                      fontsize=9, handlelength=1.6, columnspacing=1.2)
     return figure
 
 
@@ -706,7 +774,7 @@ def cohort_heatmap_figure(matrix, title: str = "Share of each cohort still buyin
 # --------------------------------------------------------------------------- the retention curve
 def retention_curve_figure(forecast, constant_retention: float | None = None,
                            title: str = "Where is this group heading?",
-                           period_name: str = "Period") -> Figure:
+                           period_name: str = "Period", narrow: bool = False) -> Figure:
     """Active customers observed, fitted and projected by the retention curve, beside the
     constant-rate projection (left), and retention by tenure (right).
 
@@ -721,6 +789,10 @@ def retention_curve_figure(forecast, constant_retention: float | None = None,
     title : str, optional
     period_name : str, optional
         What one period is, for the axis ("Month").
+    narrow : bool, optional
+        The widget's form: the two panels one above the other, 500 px wide with
+        :data:`CHART_FONT` text, readable shown in a phone's column (like the
+        widgets' other charts). Default: side by side, for a report or a sheet.
 
     Examples
     --------
@@ -730,12 +802,22 @@ def retention_curve_figure(forecast, constant_retention: float | None = None,
     >>> [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
     ['Observed', 'Curve (fitted)', 'Curve (projected)', 'At constant retention']
     """
-    figure = _new_figure(9.5, 3.8)
-    figure.subplots_adjust(left=0.075, right=0.985, top=0.8, bottom=0.14, wspace=0.24)
-    left, right = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
+    if narrow:
+        size = CHART_FONT  # text, points
+        figure = _new_figure(CHART_INCHES["projection"][0], 8.4)
+        figure.subplots_adjust(left=0.17, right=0.95, top=0.9, bottom=0.07, hspace=0.42)
+        left, right = figure.add_subplot(2, 1, 1), figure.add_subplot(2, 1, 2)
+        figure.suptitle(title, x=0.03, ha="left", fontsize=size + 2, fontweight="bold",
+                        color=COLORS["text"])
+    else:
+        size = 9
+        figure = _new_figure(9.5, 3.8)
+        figure.subplots_adjust(left=0.075, right=0.985, top=0.8, bottom=0.14, wspace=0.24)
+        left, right = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
+        figure.suptitle(title, x=0.075, ha="left", fontsize=12, fontweight="bold",
+                        color=COLORS["text"])
     for ax in (left, right):
-        _style(ax)
-    figure.suptitle(title, x=0.075, ha="left", fontsize=12, fontweight="bold", color=COLORS["text"])
+        _style(ax, labelsize=size)
     period = forecast["period"].to_numpy(dtype=float)
     observed = forecast["observed_active"].to_numpy(dtype=float)
     fitted = forecast["fitted_active"].to_numpy(dtype=float)
@@ -753,9 +835,9 @@ def retention_curve_figure(forecast, constant_retention: float | None = None,
     left.set_ylim(0, float(np.nanmax(observed)) * 1.05)
     left.yaxis.set_major_formatter(FuncFormatter(_short_count))
     left.xaxis.set_major_locator(MaxNLocator(integer=True))
-    left.set_xlabel(f"{period_name}s since the start", fontsize=9, color=COLORS["muted"])
-    _title(left, "Customers still active")
-    left.legend(loc="upper right", frameon=False, fontsize=8.5)
+    left.set_xlabel(f"{period_name}s since the start", fontsize=size, color=COLORS["muted"])
+    _title(left, "Customers still active", size=size + 2)
+    left.legend(loc="upper right", frameon=False, fontsize=size - 0.5)
 
     curve_retention = forecast["retention"].to_numpy(dtype=float)
     right.plot(period, forecast["observed_retention"].to_numpy(dtype=float), "o",
@@ -770,7 +852,7 @@ def retention_curve_figure(forecast, constant_retention: float | None = None,
     right.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     right.xaxis.set_major_locator(MaxNLocator(integer=True))
     right.axvline(last, color=COLORS["grid"], linewidth=1.2)
-    right.set_xlabel(f"{period_name} of tenure", fontsize=9, color=COLORS["muted"])
-    _title(right, "Retention by tenure")
-    right.legend(loc="lower right", frameon=False, fontsize=8.5)
+    right.set_xlabel(f"{period_name} of tenure", fontsize=size, color=COLORS["muted"])
+    _title(right, "Retention by tenure", size=size + 2)
+    right.legend(loc="lower right", frameon=False, fontsize=size - 0.5)
     return figure

@@ -21,21 +21,50 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = pathlib.Path(__file__).parent.parent
 SHOTS = pathlib.Path(tempfile.mkdtemp(prefix="retention_xl_layout_"))
 WIDTHS = [390, 683, 1366]
-TABS = ["Retention calculator", "What is better retention worth?", "From your data"]
+TABS = ["Retention calculator", "What is better retention worth?", "From your data",
+        "Where is this group heading?"]
 
 
 def _overflowing(page) -> list[str]:
-    """Visible elements reaching past the right edge of the window (clipped or off-screen)."""
+    """Visible elements reaching past the right edge of the window (off-screen), or past
+    either side of a box that clips what leaves it (cut: a letter, a border short)."""
     return page.evaluate("""() => {
         const width = document.documentElement.clientWidth, found = [];
-        for (const el of document.querySelectorAll('#rendered_cells *')) {
+        const root = document.querySelector('#rendered_cells');
+        const name = (el) => el.tagName + '.' + String(el.className).slice(0, 60);
+        for (const el of root.querySelectorAll('*')) {
             const box = el.getBoundingClientRect();
             if (el.closest('table') && el.tagName !== 'TABLE') continue;  // tables scroll
-            if (box.width && box.height && el.offsetParent && box.right > width + 1)
-                found.push(el.tagName + '.' + el.className + ' ' + Math.round(box.right));
+            if (!box.width || !box.height || !el.offsetParent) continue;
+            if (box.right > width + 1) {
+                found.push(name(el) + ' ' + Math.round(box.right));
+                continue;
+            }
+            for (let up = el.parentElement; up && up !== root; up = up.parentElement) {
+                if (getComputedStyle(up).overflowX === 'visible') continue;
+                const edge = up.getBoundingClientRect();
+                if (box.right > edge.right + 0.5 || box.left < edge.left - 0.5)
+                    found.push(name(el) + ' ' + Math.round(box.left) + '..' + Math.round(box.right)
+                               + ' cut by ' + name(up) + ' ' + Math.round(edge.left) + '..'
+                               + Math.round(edge.right) + ': "'
+                               + (el.textContent || '').trim().slice(0, 40) + '"');
+                break;  // the nearest box that clips it
+            }
         }
         return found.slice(0, 8);
     }""")
+
+
+def _small_charts(page) -> list[str]:
+    """Visible charts whose text would be under 10 CSS px: every chart is drawn with text
+    of 11.5 pt or more (16 px at its natural size), so it may shrink to 62% of that size."""
+    return page.evaluate("""() => [...document.querySelectorAll(
+            '#rendered_cells img.rxl-chart, #rendered_cells img.widget-image')]
+        .filter((img) => img.offsetParent && img.naturalWidth)
+        .filter((img) => img.naturalWidth > 500
+                         || img.getBoundingClientRect().width < 0.62 * img.naturalWidth)
+        .map((img) => img.naturalWidth + ' px shown at '
+                      + Math.round(img.getBoundingClientRect().width))""")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -71,7 +100,11 @@ def test_typed_numbers_fit_and_readable_at_each_width(new_app_page, chromium, wi
             assert 0 <= box["x"] and box["x"] + box["width"] <= width
             tab.click()
             page.wait_for_timeout(300)
+            if name != TABS[1]:  # the data view and the forecast open with an example chart
+                expect(page.locator("img.rxl-chart:visible, img.widget-image:visible")
+                       .first).to_be_visible()
             assert _overflowing(page) == [], name
+            assert _small_charts(page) == [], name
             page.screenshot(path=str(SHOTS / f"tab{TABS.index(name)}_{width}.png"),
                             full_page=True)
             if name == TABS[1]:

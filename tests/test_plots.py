@@ -91,6 +91,12 @@ def _pixels(png: bytes):
     (lambda: plots.SplitChart(107, 120, 21), lambda c: c.update(107, 118, 21)),
     (lambda: plots.ProjectionChart(rx.project_profit(1000, 0.8, 200, 100, periods=5)),
      lambda c: c.update(rx.project_profit(1000, 0.8, 200, 100, periods=5, uplift=0.06))),
+    # colours the first frame did not have (its palette is kept for later frames): a red
+    # bar where none was lost, a label moving out of its bar, a shaded gain where none was
+    (lambda: plots.SplitChart(100, 100, 0), lambda c: c.update(100, 70, 0)),
+    (lambda: plots.SplitChart(100, 60, 0), lambda c: c.update(100, 99, 0)),
+    (lambda: plots.ProjectionChart(rx.project_profit(1000, 0.8, 200, 100, periods=5, uplift=0)),
+     lambda c: c.update(rx.project_profit(1000, 0.8, 200, 100, periods=5, uplift=0.01))),
 ])
 def test_fast_frames_look_like_a_full_drawing(make, change):
     chart = make()
@@ -146,9 +152,48 @@ def test_widget_chart_text_stays_readable_on_a_phone():
     import retention_xl as rx
 
     shrink = 320 / (plots.CHART_INCHES["split"][0] * plots.DPI)
+    curve = rx.fit_retention_curve([1000, 631, 468, 382, 326, 289, 262, 241])
     for chart in (plots.SplitChart(107, 120, 21),
-                  plots.ProjectionChart(rx.project_profit(1000, 0.8, 200, 100, periods=5))):
-        chart.png()
-        sizes = [t.get_fontsize() for t in chart.figure.findobj(lambda a: hasattr(a, "get_fontsize"))
+                  plots.ProjectionChart(rx.project_profit(1000, 0.8, 200, 100, periods=5)),
+                  # the forecast widget's chart and the data view's
+                  plots.retention_curve_figure(curve.forecast(12), curve.last_retention,
+                                               narrow=True),
+                  plots.retention_trend_figure(
+                      pd.DataFrame({"period": [f"2024-{m:02d}" for m in range(1, 13)],
+                                    "retention": np.linspace(0.9, 0.8, 12)}),
+                      benchmark=0.85, tolerance=0.05, alerts=np.arange(12) == 4, narrow=True,
+                      title="Your retention as a yearly rate, against Hospitality/travel/restaurants")):
+        figure = getattr(chart, "figure", chart)
+        figure.canvas.draw()
+        assert figure.get_figwidth() * plots.DPI <= 500  # shown at its width, at most 500 px
+        sizes = [t.get_fontsize() for t in figure.findobj(lambda a: hasattr(a, "get_fontsize"))
                  if t.get_text()]
         assert sizes and min(sizes) * plots.DPI / 72 * shrink >= 10, min(sizes)
+
+
+@pytest.mark.parametrize("labels", [
+    [f"2024-{m:02d}" for m in range(1, 13)],
+    ["2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4"],
+    ["January 2024", "February 2024", "March 2024"],
+    [str(year) for year in range(2000, 2030)],
+])
+def test_narrow_trend_chart_text_stays_inside_and_apart(labels):
+    """The data view's chart at 500 px: the longest industry's title, the legend and the
+    period labels all inside the picture, no two period labels overlapping."""
+    industry = max(rx.industry_benchmarks()["industry"], key=len)
+    figure = plots.retention_trend_figure(
+        pd.DataFrame({"period": labels, "retention": np.linspace(0.9, 0.8, len(labels))}),
+        benchmark=0.85, tolerance=0.05, alerts=np.arange(len(labels)) == 1, narrow=True,
+        title=f"Your retention as a yearly rate, against {industry}")
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    ax = figure.axes[0]
+    texts = [ax._left_title, *ax.get_xticklabels(), *ax.get_yticklabels(),
+             *figure.legends[0].get_texts()]
+    for text in texts:
+        if text.get_text():
+            box = text.get_window_extent(renderer)
+            assert 0 <= box.x0 and box.x1 <= figure.bbox.x1, text.get_text()
+    ticks = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+    assert len(ticks) >= 2
+    assert not any(a.overlaps(b) for i, a in enumerate(ticks) for b in ticks[i + 1:])

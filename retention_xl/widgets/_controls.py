@@ -37,10 +37,15 @@ CSS = """
 .rxl-pending .rxl-result { opacity:0.4; transition:opacity 0.1s 0.2s; }
 /* every tab reachable: the tab titles wrap instead of running off the page */
 .rxl-app .lm-TabBar-content { flex-wrap:wrap; }
+/* a widget's margin (2 px each side) lies outside its width: at 100% of the column it
+   would reach past the column's edge and be cut there, a letter or a border short */
+.rxl-widget .widget-inline-hbox, .rxl-from-data .widget-inline-hbox,
+.rxl-widget .widget-image, .rxl-from-data .widget-image {
+  max-width:calc(100% - 2 * var(--jp-widgets-margin, 2px)) !important; }
 @media (max-width: 640px) {
   /* phones: each label above its box, nothing wider than the screen */
-  .widget-inline-hbox { flex-wrap:wrap; width:100% !important; max-width:100%;
-    height:auto !important; }
+  .widget-inline-hbox { flex-wrap:wrap; width:calc(100% - 2 * var(--jp-widgets-margin, 2px))
+    !important; max-width:calc(100% - 2 * var(--jp-widgets-margin, 2px)); height:auto !important; }
   .widget-inline-hbox > .widget-label { width:100% !important; max-width:100% !important;
     text-align:left !important; }
   .widget-inline-hbox > input, .widget-inline-hbox > select { flex:1 1 auto; min-width:0; }

@@ -160,7 +160,7 @@ class GroupForecast(widgets.VBox):
             f"{fmt.money(abs(gap))} {'less' if gap > 0 else 'more'} "
             f"({fmt.percent(discount)} discount per period, "
             f"{fmt.money(self.margin.value)} margin per period).</div>")
-        figure = retention_curve_figure(table, curve.last_retention)
+        figure = retention_curve_figure(table, curve.last_retention, narrow=True)  # phone-readable
         self.image.show(figure_png(figure), text_of(self.summary.value))
         self.message.value = ""
         for part in (self.cards, self.summary, self.image):

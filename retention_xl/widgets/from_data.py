@@ -124,7 +124,8 @@ class FromData(widgets.VBox):
         self.source = widgets.HTML()
         self.message = widgets.HTML()
         self.alert = widgets.HTML()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="750px"))
+        # the chart's natural width (the narrow form): its text stays 10 px or more in a phone's column
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width="500px"))
         self.table_html = widgets.HTML()
         for part in (self.source, self.message, self.alert, self.image, self.table_html):
             part.add_class("rxl-result")  # faded while a typed setting is not yet used
@@ -360,7 +361,7 @@ class FromData(widgets.VBox):
             pd.DataFrame(chart_table), benchmark=benchmark,
             benchmark_label="Industry benchmark",
             title=f"Your retention as a yearly rate, against {industry}",
-            tolerance=self._tolerance(), alerts=table["alert"].to_numpy(dtype=bool))
+            tolerance=self._tolerance(), alerts=table["alert"].to_numpy(dtype=bool), narrow=True)
         self.image.value = figure_png(figure)
         self.image.layout.display = None
         self.table_html.value = self._table_html(table)

@@ -347,6 +347,10 @@ def main(argv: list[str] | None = None) -> None:
     """Run Voila with the guards. ``--preload=NOTEBOOK:N`` keeps N kernels of that
     notebook ready, already run (Voila's preheated kernels), and no other."""
     skip_slow_imports()
+    # kernels inherit this: ipywidgets then sends no echo of every change a page makes (one
+    # message less per slider step); the echo keeps several pages of one kernel in step,
+    # and here each page has a kernel of its own
+    os.environ.setdefault("JUPYTER_WIDGETS_ECHO", "0")
     install_guards(int(os.environ.get("RETENTION_XL_MAX_KERNELS", MAX_KERNELS)))
     cache_content_named_files()
     from traitlets.config import Config

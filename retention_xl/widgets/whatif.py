@@ -156,10 +156,11 @@ class WhatIf(widgets.VBox):
             return
         self.result = result
         self.message.value = ""
-        self.summary.value = f'<div class="rxl-summary">{self._summary(result)}</div>'
-        self.customer_value.value = self._one_customer(result, change)
+        summary = f'<div class="rxl-summary">{self._summary(result)}</div>'
         period = self.period.value
         key = (tuple(args.items()), period)
+        # the chart first: it takes the longest to reach the page, and the sentences
+        # below it follow within the same moment
         if self.image.key != key:  # the same numbers typed another way: no redraw
             if self.chart is None:
                 self.chart = ProjectionChart(result, period_name=period.capitalize())
@@ -167,8 +168,10 @@ class WhatIf(widgets.VBox):
                 self.chart.update(result)
             self.chart.set_period_name(period.capitalize())
             self.image.show(self.chart.png(), "Customers and profit per period at today's and "
-                                              "the improved retention: " + text_of(self.summary.value),
+                                              "the improved retention: " + text_of(summary),
                             key=key)
+        self.summary.value = summary
+        self.customer_value.value = self._one_customer(result, change)
         for part in (self.summary, self.image, self.customer_value):
             part.layout.display = None
 
