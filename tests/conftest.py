@@ -278,6 +278,10 @@ def chromium():
     """
     path = require_program("chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
+    # an ``expect`` waits until what it expects is so (at once when it is): 30 s, not Playwright's
+    # 5 s, for a page's kernel to answer on a machine loaded by the other worker and other programs
+    # (a result after typing once took more than 5 s there). Only a failing test waits longer.
+    sync_api.expect.set_options(timeout=30_000)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
         try:
