@@ -347,8 +347,17 @@ def new_app_page(chromium, voila_app):
                 context.route("**/*", only_local)
             page = context.new_page()
             page.set_default_timeout(timeout)
-            page.goto((server or voila_app).url(), wait_until="load")
-            page.get_by_role("textbox", name="Customers at start of period", exact=True).wait_for()
+            said = []  # what the page's console said: kept to explain a page that never fills in
+            page.on("console", lambda message: said.append(f"{message.type}: {message.text}"))
+            try:
+                page.goto((server or voila_app).url(), wait_until="load")
+                page.get_by_role("textbox", name="Customers at start of period", exact=True).wait_for()
+            except chromium.TimeoutError as error:
+                text = page.evaluate("document.body ? document.body.innerText : ''")
+                raise AssertionError(
+                    f"the app's page did not fill in within {timeout / 1000:.0f} s\n"
+                    f"console: {said[-20:]}\npage text: {text[:1500]!r}\n"
+                    f"server log (end): {(server or voila_app).log()[-3000:]}") from error
             yield page
         finally:
             for page in context.pages:  # as a tab is closed: its kernel is stopped at once
