@@ -16,10 +16,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/retention-xl app
 
-# Two pytest-xdist workers: each file's tests run in one worker, the files of slow tests
-# first (tests/conftest.py); the browser files share a Chromium and a Voila per worker.
+# One process. Two pytest-xdist workers (-n 2 --dist loadfile --no-loadscope-reorder, which
+# tests/conftest.py orders for) take about two thirds of the time, but on a loaded machine a
+# page of the app sometimes never fills in ("Error displaying widget: model not found", a page
+# given the preloaded kernel): CI must not pass or fail by chance, so not until that is fixed.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

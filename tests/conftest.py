@@ -12,9 +12,9 @@ Test modules never import from each other. What they share lives here:
   (the app served by Voila), and ``new_app_page`` to open the app in a page of its own; see
   their docstrings.
 
-``make test`` runs two pytest-xdist workers (``-n 2 --dist loadfile --no-loadscope-reorder``):
-each file's tests run in one worker, the files with slow tests handed out first (see
-``pytest_collection_modifyitems``).
+With two pytest-xdist workers (``-n 2 --dist loadfile --no-loadscope-reorder``) each file's
+tests run in one worker, the files with slow tests handed out first (see
+``pytest_collection_modifyitems``); ``make test`` runs one process (see the Makefile).
 
 Tests that need a real external program (LibreOffice, Chromium) call
 ``require_program``: on a developer's machine without it they skip with the
@@ -250,7 +250,7 @@ def pytest_collection_modifyitems(config, items):
     so the long ones start at once instead of being last in one worker while the other
     waits. Within a file the order is kept.
 
-    ``make test`` runs two workers with ``--dist loadfile``: a file's tests run in one worker,
+    With ``-n 2 --dist loadfile`` a file's tests run in one worker,
     so that a module's fixture (a LibreOffice run, a server of its own, a PostgreSQL, a page
     shared by a file's tests) is set up once, not once in each worker. The run's Chromium
     and Voila (``chromium``, ``voila_app``) start once in each worker that gets a browser
