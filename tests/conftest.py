@@ -7,10 +7,14 @@ Test modules never import from each other. What they share lives here:
   filled as a user would), ``cli`` (``retention-xl`` run in this process);
 - constants and checks, imported (``from conftest import MONTHS, is_png``):
   ``MONTHS`` (six months of counts), ``is_png``, ``require_program``, ``require_module``;
-- the real programs, started once per test run (per worker with pytest-xdist, where the
-  tests that use them run in one worker): ``chromium`` (Debian's Chromium driven by
-  Playwright), ``voila_app`` (the app served by Voila), and ``new_app_page`` to open the app
-  in a page of its own; see their docstrings.
+- the real programs, started once per test run (once per pytest-xdist worker that runs a
+  test needing them): ``chromium`` (Debian's Chromium driven by Playwright), ``voila_app``
+  (the app served by Voila), and ``new_app_page`` to open the app in a page of its own; see
+  their docstrings.
+
+With two pytest-xdist workers (``-n 2 --dist loadfile --no-loadscope-reorder``) each file's
+tests run in one worker, the files with slow tests handed out first (see
+``pytest_collection_modifyitems``); ``make test`` runs one process (see the Makefile).
 
 Tests that need a real external program (LibreOffice, Chromium) call
 ``require_program``: on a developer's machine without it they skip with the
@@ -71,6 +75,16 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.longrepr = f"skipped in CI, which forbids skips: {reason}"
+
+
+# ----------------------------------------------------------------- the test process's imports
+# nbformat, nbclient and jupyter_server load jsonschema, which imports ``rfc3987_syntax`` (a
+# grammar built at import: 2 s of CPU) to check the "iri" format that no schema they read
+# uses. The app's server leaves it out the same way (retention_xl.widgets.serve.skip_slow_imports;
+# test_app_open checks that schemas are still checked without it).
+import sys  # noqa: E402
+
+sys.modules.setdefault("rfc3987_syntax", None)  # None: "import rfc3987_syntax" fails
 
 
 # ----------------------------------------------------------------- hypothesis profiles (issue 9)
@@ -222,19 +236,35 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 #: Live kernels the shared test server allows. Every page is a kernel, and a closed page's kernel
 #: is given back after a minute idle; the app's own cap (serve.MAX_KERNELS) is for one person.
 TEST_SERVER_KERNELS = 24
-#: Fixtures that hold a browser or a server for the whole run (in each pytest-xdist worker).
-SHARED_PROGRAMS = {"chromium", "voila_app", "new_app_page"}
+#: Markers of the tests that take seconds each (a program started, a page opened, a wait).
+SLOW_MARKERS = ("slow", "browser", "libreoffice")
 
 
-def pytest_itemcollected(item):
-    """Groups for pytest-xdist's ``--dist loadgroup`` (``make test``): the tests that use the
-    run's browser and server go to one worker, which starts each once; every other test stays
-    with the tests of its file, so that a module's fixture (a LibreOffice run, a server of its
-    own, a PostgreSQL) is set up once, not once in each worker. Marked as each test is
-    collected: xdist reads the marks in its own collection hook."""
-    if item.get_closest_marker("xdist_group") is None:
-        uses_shared = SHARED_PROGRAMS & set(getattr(item, "fixturenames", ()))
-        item.add_marker(pytest.mark.xdist_group("browser" if uses_shared else item.nodeid.split("::")[0]))
+def _file_of(item) -> str:
+    return item.nodeid.split("::")[0]
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files of slow tests first, the most slow tests first (then the files with the
+    most tests): with ``--no-loadscope-reorder`` pytest-xdist hands out files in this order,
+    so the long ones start at once instead of being last in one worker while the other
+    waits. Within a file the order is kept.
+
+    With ``-n 2 --dist loadfile`` a file's tests run in one worker,
+    so that a module's fixture (a LibreOffice run, a server of its own, a PostgreSQL, a page
+    shared by a file's tests) is set up once, not once in each worker. The run's Chromium
+    and Voila (``chromium``, ``voila_app``) start once in each worker that gets a browser
+    file: a second start (a few seconds of CPU) buys running the browser files, most of the
+    run's wall time, in both workers at once. (Not ``--dist loadgroup``: with pytest 9.2 and
+    pytest-xdist 3.8 its ``xdist_group`` marks are silently ignored, pytest-xdist issue 1386,
+    and every test is sent on its own.)"""
+    slow, count, first = {}, {}, {}
+    for index, item in enumerate(items):
+        name = _file_of(item)
+        first.setdefault(name, index)
+        count[name] = count.get(name, 0) + 1
+        slow[name] = slow.get(name, 0) + any(item.get_closest_marker(m) for m in SLOW_MARKERS)
+    items.sort(key=lambda item: (-slow[_file_of(item)], -count[_file_of(item)], first[_file_of(item)]))
 
 
 @pytest.fixture(scope="session")
@@ -248,6 +278,10 @@ def chromium():
     """
     path = require_program("chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
+    # an ``expect`` waits until what it expects is so (at once when it is): 30 s, not Playwright's
+    # 5 s, for a page's kernel to answer on a machine loaded by the other worker and other programs
+    # (a result after typing once took more than 5 s there). Only a failing test waits longer.
+    sync_api.expect.set_options(timeout=30_000)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
         try:
@@ -313,8 +347,17 @@ def new_app_page(chromium, voila_app):
                 context.route("**/*", only_local)
             page = context.new_page()
             page.set_default_timeout(timeout)
-            page.goto((server or voila_app).url(), wait_until="load")
-            page.get_by_role("textbox", name="Customers at start of period", exact=True).wait_for()
+            said = []  # what the page's console said: kept to explain a page that never fills in
+            page.on("console", lambda message: said.append(f"{message.type}: {message.text}"))
+            try:
+                page.goto((server or voila_app).url(), wait_until="load")
+                page.get_by_role("textbox", name="Customers at start of period", exact=True).wait_for()
+            except chromium.TimeoutError as error:
+                text = page.evaluate("document.body ? document.body.innerText : ''")
+                raise AssertionError(
+                    f"the app's page did not fill in within {timeout / 1000:.0f} s\n"
+                    f"console: {said[-20:]}\npage text: {text[:1500]!r}\n"
+                    f"server log (end): {(server or voila_app).log()[-3000:]}") from error
             yield page
         finally:
             for page in context.pages:  # as a tab is closed: its kernel is stopped at once
@@ -322,3 +365,4 @@ def new_app_page(chromium, voila_app):
             context.close()
 
     return open_page
+

@@ -248,13 +248,17 @@ def test_dirty_files_name_lines_and_rows(tmp_path, hand_log, dirty_log):
 
 def test_late_bad_value_in_a_big_csv(tmp_path):
     # types are guessed from the first block of the file; a bad date far down is still reported
-    n = 400_000
+    from retention_xl.purchases.sources import CSV_BLOCK_BYTES
+
+    n = 200_000
     frame = pd.DataFrame({"customer_id": np.arange(n) % 1000,
                           "date": np.repeat(["2024-01-05"], n).astype(object)})
     frame.loc[n - 1, "date"] = "n/a yet"
     frame.loc[n - 2, "customer_id"] = -1
     path = tmp_path / "big.csv"
     frame.to_csv(path, index=False)
+    # the bad rows are in a later block than the first, the one the types are guessed from
+    assert path.stat().st_size - 100 > CSV_BLOCK_BYTES * 1.25
     with pytest.raises(rx.RetentionInputError, match=f"line {n + 1} 'n/a yet'"):
         rx.counts_from_log(path)
     counts = rx.counts_from_log(path, exclude_invalid=True)

@@ -218,10 +218,12 @@ def test_billion_laughs_is_refused_before_any_parser_and_by_defusedxml(tmp_path)
 def test_zip_bomb_declaring_a_huge_sheet_is_refused_from_its_declared_size(tmp_path):
     source = _filled(tmp_path, GOOD)
     buffer = io.BytesIO()
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zout:
+    # compressed at level 1: four times faster to write than the default level 6
+    with zipfile.ZipFile(source) as zin, \
+            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
         for item in zin.infolist():
             zout.writestr(item, zin.read(item.filename))
-        # 600 MB of zeros compresses to about 600 kB
+        # 600 MB of zeros compresses to about 2.7 MB
         with zout.open("xl/worksheets/sheet9.xml", "w", force_zip64=True) as stream:
             chunk = b"0" * (1 << 20)
             for _ in range(600):

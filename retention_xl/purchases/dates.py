@@ -81,8 +81,9 @@ def parse_dates(column, date_format: str | None = None, where=None, source: str 
                 return pc.cast(local, pa.timestamp("s")), None, missing_or_none, None
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 pass
-            date_format = _pick_format(text, where, source, face)
-        parsed = _strptime_checked(text, date_format)
+            date_format, parsed = _pick_format(text, where, source, face)
+        else:
+            parsed = _strptime_checked(text, date_format)
         bad = pc.and_(pc.is_null(parsed), pc.invert(missing))
         return parsed, (bad if pc.any(bad).as_py() else None), missing_or_none, date_format
     if pa.types.is_integer(kind) or pa.types.is_floating(kind):
@@ -93,9 +94,10 @@ def parse_dates(column, date_format: str | None = None, where=None, source: str 
                                       "give dates such as 2024-01-31"))
 
 
-def _pick_format(text, where, source: str, face: str) -> str:
-    """The one form of DATE_FORMATS that reads the most dates; refused when two read as many
-    but disagree on a day (3/4/2024 alone)."""
+def _pick_format(text, where, source: str, face: str):
+    """The one form of DATE_FORMATS that reads the most dates, and the dates it read (parsed
+    once: the column is not read again); refused when two read as many but disagree on a day
+    (3/4/2024 alone)."""
     import pyarrow.compute as pc
 
     present = text.drop_null()
@@ -105,8 +107,8 @@ def _pick_format(text, where, source: str, face: str) -> str:
         if pc.count(_strptime_checked(sample, fmt)).as_py():
             parsed = _strptime_checked(text, fmt)
             tried.append((pc.count(parsed).as_py(), fmt, parsed))
-    if not tried:
-        return "%Y-%m-%d"  # nothing reads: every date is reported as unreadable
+    if not tried:  # nothing reads: every date is reported as unreadable
+        return "%Y-%m-%d", _strptime_checked(text, "%Y-%m-%d")
     best = max(n for n, _, _ in tried)
     winners = [(fmt, parsed) for n, fmt, parsed in tried if n == best]
     first_fmt, first = winners[0]
@@ -124,7 +126,7 @@ def _pick_format(text, where, source: str, face: str) -> str:
                         f"{one:%d %B %Y} ({_FORMAT_WORDS.get(first_fmt, first_fmt)}) or {two:%d %B %Y} "
                         f"({_FORMAT_WORDS.get(fmt, fmt)})",
                 f"{words.format(fmt=first_fmt)} or {words.format(fmt=fmt)}"))
-    return first_fmt
+    return first_fmt, first
 
 
 def typed_dates(column) -> bool:

@@ -15,6 +15,7 @@ never through a link, never half a file.
 
 from __future__ import annotations
 
+import copy
 import io
 import math
 import os
@@ -321,15 +322,19 @@ def _writer(book):
     from . import style
     from .safety import write_text
 
-    looks: dict[str | None, str] = {}
+    looks: dict = {}  # number format -> the style of the first cell given it, copied to the others
 
     def put(cell, value, number_format=None):
-        if number_format not in looks:
-            looks[number_format] = name = f"retention_xl {number_format or 'General'}"
+        look = looks.get(number_format)
+        if look is None:
+            name = f"retention_xl {number_format or 'General'}"
             if name not in book.named_styles:
                 book.add_named_style(NamedStyle(name=name, font=style.BODY,
                                                 number_format=number_format or "General"))
-        cell.style = looks[number_format]
+            cell.style = name
+            looks[number_format] = copy.copy(cell._style)
+        else:  # the same style, without looking the name up again (5x faster a cell)
+            cell._style = copy.copy(look)
         if isinstance(value, str):
             write_text(cell, value)
         elif value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -438,8 +443,9 @@ def _cohorts_sheet(sheet, period, cohort_counts, cohort_matrix) -> None:
     style.header(sheet.cell(1, 1), "First purchase")
     style.header(sheet.cell(1, 2), "Customers")
     ages = list(cohort_matrix.columns)
-    for c, age in enumerate(ages, start=3):
-        style.header(sheet.cell(1, c), str(age))
+    for c, age in enumerate(ages, start=3):  # styled as the "Customers" header (a copy: fast)
+        cell = sheet.cell(1, c)
+        cell.value, cell._style = str(age), copy.copy(sheet.cell(1, 2)._style)
     shares = cohort_matrix.to_numpy(dtype=float)
     sizes = cohort_counts[0].to_numpy()
     for r, label in enumerate(cohort_matrix.index):
