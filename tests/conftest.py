@@ -299,7 +299,8 @@ def voila_app():
     Voila and every kernel it started must be gone.
     """
     require_module("voila")
-    from retention_xl.widgets.app import VoilaServer, _descendants
+    from retention_xl.widgets.app import VoilaServer
+    from retention_xl.widgets.launch import _descendants
 
     before = os.environ.get("RETENTION_XL_MAX_KERNELS")
     os.environ["RETENTION_XL_MAX_KERNELS"] = str(TEST_SERVER_KERNELS)  # read by the server at start

@@ -14,7 +14,8 @@ from conftest import require_module
 
 require_module("voila")  # not imported: voila and jupyterlab take seconds to import
 
-from retention_xl.widgets.app import _descendants, free_port, write_notebooks  # noqa: E402
+from retention_xl.widgets.app import free_port, write_notebooks  # noqa: E402
+from retention_xl.widgets.launch import _descendants  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

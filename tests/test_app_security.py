@@ -22,7 +22,8 @@ from conftest import require_module, run_async
 require_module("voila")  # not imported: voila and jupyterlab take seconds to import
 
 from retention_xl import RetentionInputError  # noqa: E402
-from retention_xl.widgets.app import VoilaServer, _descendants  # noqa: E402
+from retention_xl.widgets.app import VoilaServer  # noqa: E402
+from retention_xl.widgets.launch import _descendants  # noqa: E402
 from retention_xl.widgets.serve import readable_file  # noqa: E402
 
 pytestmark = pytest.mark.slow

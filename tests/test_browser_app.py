@@ -118,7 +118,7 @@ def test_typed_numbers_fit_and_readable_at_each_width(new_app_page, chromium, wi
 
 
 def test_a_killed_kernel_is_said_not_hidden(new_app_page, chromium, voila_app):
-    from retention_xl.widgets.app import _descendants
+    from retention_xl.widgets.launch import _descendants
 
     expect, server = chromium.expect, voila_app
     with new_app_page(683, cut_off=[]) as page:

@@ -23,7 +23,8 @@ require_module("jupyterlab")  # not imported: voila and jupyterlab take seconds 
 
 @pytest.fixture()
 def jupyter_lab(tmp_path):
-    from retention_xl.widgets.app import _descendants, free_port, write_notebooks
+    from retention_xl.widgets.app import free_port, write_notebooks
+    from retention_xl.widgets.launch import _descendants
 
     write_notebooks(tmp_path)
     port, token = free_port(), secrets.token_urlsafe(16)

@@ -14,7 +14,7 @@ import ipywidgets as widgets
 from .calculator import RetentionCalculator
 from .launch import (APP_NOTEBOOK, CULL_IDLE_SECONDS, CULL_INTERVAL_SECONDS,  # noqa: F401
                      NOTEBOOKS, PRELOADED_PAGES, TEMPLATE, TEMPLATE_ROOT, VoilaServer,
-                     _descendants, free_port, main, notebook_json, write_notebooks)
+                     free_port, main, notebook_json, write_notebooks)
 
 __all__ = ["App", "NOTEBOOKS", "write_notebooks", "free_port", "VoilaServer", "main"]
 
