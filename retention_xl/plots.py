@@ -729,14 +729,17 @@ def cohort_heatmap_figure(matrix, title: str = "Share of each cohort still buyin
 
     Examples
     --------
+    Ana and Ben first bought in January and Ana came back in February: half of
+    January's customers were still buying a month later, written in its cell.
+
     >>> import pandas as pd
     >>> import retention_xl as rx
-    >>> log = pd.DataFrame({"customer_id": [1, 2, 1, 3, 2],
-    ...                     "date": pd.to_datetime(["2024-01-05", "2024-01-09", "2024-02-01",
-    ...                                             "2024-02-03", "2024-03-01"])})
+    >>> log = pd.DataFrame({"customer_id": ["Ana", "Ben", "Ana", "Cy"],
+    ...                     "date": pd.to_datetime(["2024-01-05", "2024-01-20",
+    ...                                             "2024-02-11", "2024-02-14"])})
     >>> figure = cohort_heatmap_figure(rx.cohort_matrix(log))
-    >>> figure.axes[0].get_ylabel()
-    'First purchase'
+    >>> figure.axes[0].get_ylabel(), [label.get_text() for label in figure.axes[0].texts]
+    ('First purchase', ['100', '50', '100'])
     """
     from matplotlib.colors import LinearSegmentedColormap
 
