@@ -14,7 +14,7 @@ Test modules never import from each other. What they share lives here:
 
 With two pytest-xdist workers (``-n 2 --dist loadfile --no-loadscope-reorder``) each file's
 tests run in one worker, the files with slow tests handed out first (see
-``pytest_collection_modifyitems``); ``make test`` runs one process (see the Makefile).
+``pytest_collection_modifyitems``), as ``make test`` runs them (see the Makefile).
 
 Tests that need a real external program (LibreOffice, Chromium) call
 ``require_program``: on a developer's machine without it they skip with the
