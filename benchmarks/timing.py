@@ -12,19 +12,6 @@ import time
 from typing import Callable
 
 
-def median_seconds(action: Callable[[], object], repeat: int = 7, warmup: int = 1) -> float:
-    """Median wall time of ``action()`` over ``repeat`` runs, after ``warmup`` runs."""
-    for _ in range(warmup):
-        action()
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        begin = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times)
-
-
 def interleaved_medians(actions: dict[str, Callable[[], object]], repeat: int = 7,
                         warmup: int = 1) -> dict[str, float]:
     """Median time of each action, the actions taking turns so that noise hits all alike."""
