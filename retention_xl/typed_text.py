@@ -3,14 +3,16 @@
 Excel functions (text cells), the app's boxes, CSV files and the command line all
 read text through :func:`number_from_text`, so "1,200" is 1200 and "92.5%" is
 0.925 everywhere, and text that is not plainly a number is refused everywhere
-instead of being guessed.
+instead of being guessed. Where the text is asked for in percent or points (the
+app's percent boxes, an alert tolerance), :func:`points_from_text` reads it by the
+same rule, so "5", "5%" and "5 points" are the same five points on every face.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["number_from_text"]
+__all__ = ["number_from_text", "points_from_text"]
 
 # Typed text Excel itself reads as a number: 1200, 1,200, -3.5, .5, 1e12, 1.5E-3, 92.5%.
 _NUMBER_TEXT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)%?",
@@ -60,3 +62,28 @@ def number_from_text(text: str, *, decimal_comma: bool = False) -> float | None:
     if text.endswith("%"):
         return float(text[:-1].replace(",", "")) / 100
     return float(text.replace(",", ""))
+
+
+# The units a number asked for in percent or points may carry; one of them, at its end.
+_POINT_UNITS = re.compile(r"\s*(?:%|points?|pts?)\Z", re.IGNORECASE)
+
+
+def points_from_text(text: str) -> float | None:
+    """The number a text holds where percent or percentage points are asked, or None.
+
+    The box (or option) is in points already, so a unit written after the number
+    changes nothing: "5", "5%", "5 points" and "5pts" are all 5. The number itself
+    is read by :func:`number_from_text`; a second unit or a percent sign inside
+    is not a number here: never guessed.
+
+    >>> [points_from_text(t) for t in ("5", "5%", " 2.5 points ", "5pts", "1,200 %")]
+    [5.0, 5.0, 2.5, 5.0, 1200.0]
+    >>> points_from_text("5%%") is None and points_from_text("5 % pts") is None
+    True
+    >>> points_from_text("five") is None and points_from_text("%") is None
+    True
+    """
+    body = _POINT_UNITS.sub("", text.strip(), count=1)
+    if "%" in body:
+        return None
+    return number_from_text(body)

@@ -30,7 +30,7 @@ def register(subparsers) -> None:
     p.add_argument("--industry", default=None,
                    help="benchmark industry (default: the file's Settings; see retention-xl example)")
     p.add_argument("--tolerance", type=_points, default=None,
-                   help="alert when more than this many points below the benchmark, e.g. 5 "
+                   help="alert when more than this many points below the benchmark, e.g. 5 or 5%% "
                         "(default: the file's Settings, else 5)")
     p.set_defaults(handler=_report)
 
@@ -50,10 +50,10 @@ def _positive_number(text: str) -> float:
 def _points(text: str) -> float:
     import argparse
 
-    from ..typed_text import number_from_text
+    from ..typed_text import points_from_text
 
-    number = number_from_text(text.removesuffix("pts").removesuffix("points").strip())
-    if number is None or text.strip().endswith("%") or not 0 <= number <= 100:
+    number = points_from_text(text)  # 5, 5% and 5 points: five points, as in the app's box
+    if number is None or not 0 <= number <= 100:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of points from 0 to 100 (5 means "
                                          "five percentage points)")
     return number / 100

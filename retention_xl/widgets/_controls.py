@@ -14,7 +14,7 @@ import re
 
 import ipywidgets as widgets
 
-from ..typed_text import number_from_text
+from ..typed_text import number_from_text, points_from_text
 
 #: Width of the labels in front of the number boxes, so that none is cut short.
 LABEL_WIDTH = "250px"
@@ -83,8 +83,9 @@ class LinkedNumber:
 
     The box is the source of truth and reads what is typed with the one reader of
     typed text (:func:`retention_xl.typed_text.number_from_text`): "107.5" is
-    107.5, "1,200" is 1200. A percent box (``percent=True``) is in percent: "92.5"
-    and "92.5%" both mean 92.5%. Text that is not plainly a number ("99,5",
+    107.5, "1,200" is 1200. A percent box (``percent=True``) is in percent, read by
+    :func:`retention_xl.typed_text.points_from_text`: "92.5", "92.5%" and "92.5 points"
+    all mean 92.5%. Text that is not plainly a number ("99,5",
     "abc") is kept in the box and handed to the core as text, so the core's own
     sentence says what is wrong; nothing is clamped, rounded or guessed. The
     slider is the quick way to move the number and stretches to show a typed
@@ -156,10 +157,10 @@ class LinkedNumber:
 
     def _read(self, text: str):
         """The number the text means, in the box's unit, or the text itself."""
-        body = text.strip()
-        if self.percent and body.endswith("%"):
-            body = body[:-1]  # the box is in percent already: "92.5%" is 92.5
-        number = number_from_text(body) if "%" not in body else None
+        # a percent box is in percent already: "92.5%" is 92.5, as "5 points" is 5
+        number = points_from_text(text) if self.percent else number_from_text(text)
+        if number is not None and not self.percent and text.strip().endswith("%"):
+            number = None  # a count or money box: "5%" is no count
         return text if number is None else number
 
     def _typed(self, change) -> None:

@@ -17,7 +17,7 @@ from ..periods import PERIODS_PER_YEAR as _CORE_PPY
 from ..plots import figure_png, retention_trend_figure
 from ._controls import CSS, LABEL_WIDTH, Recalculation, TypedText, error_text, message, plain, text_of
 from .serve import readable_file
-from ..typed_text import number_from_text
+from ..typed_text import points_from_text
 
 __all__ = ["FromData", "EXAMPLE_PATH"]
 
@@ -160,8 +160,7 @@ class FromData(widgets.VBox):
         """The tolerance as typed, in points (5 or 5%), or the text itself when it is not a
         number, so that the core's sentence names it."""
         text = self.tolerance.value
-        body = text.strip().removesuffix("%").removesuffix("points").removesuffix("pts").strip()
-        number = number_from_text(body)
+        number = points_from_text(text)
         return text if number is None else number
 
     def _tolerance(self):
