@@ -9,8 +9,8 @@ Test modules never import from each other. What they share lives here:
   ``MONTHS`` (six months of counts), ``is_png``, ``require_program``, ``require_module``;
 - the real programs, started once per test run (once per pytest-xdist worker that runs a
   test needing them): ``chromium`` (Debian's Chromium driven by Playwright), ``voila_app``
-  (the app served by Voila), and ``new_app_page`` to open the app in a page of its own; see
-  their docstrings.
+  (the app served by Voila), ``new_app_page`` to open the app in a page of its own, and
+  ``app_pages`` for a page per size shared by a file's tests; see their docstrings.
 
 With two pytest-xdist workers (``-n 2 --dist loadfile --no-loadscope-reorder``) each file's
 tests run in one worker, the files with slow tests handed out first (see
@@ -367,3 +367,31 @@ def new_app_page(chromium, voila_app):
 
     return open_page
 
+
+
+@pytest.fixture(scope="module")
+def app_pages(new_app_page):
+    """``app_pages(width, height=900)``: the app's page at that size shared by a test file's
+    tests (opened by the first that asks, closed when the file is done), with what it tried
+    to fetch off 127.0.0.1 in ``page.cut_off``. A page is a kernel started (seconds of CPU):
+    tests that each need the app at a width, not a fresh one, reuse it, each setting what it
+    reads (a tab, typed values) itself. ``app_pages.take(width)`` hands the page over to a
+    test that ends it (kills its kernel): later tests get a new one."""
+    with contextlib.ExitStack() as stack:
+        opened: dict[tuple[int, int], object] = {}
+
+        def page_at(width: int, height: int = 900):
+            if (width, height) not in opened:
+                cut_off: list[str] = []
+                page = stack.enter_context(new_app_page(width, height, cut_off=cut_off))
+                page.cut_off = cut_off
+                opened[width, height] = page
+            return opened[width, height]
+
+        def take(width: int, height: int = 900):
+            page = page_at(width, height)
+            del opened[width, height]  # still closed at the end of the file
+            return page
+
+        page_at.take = take
+        yield page_at

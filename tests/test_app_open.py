@@ -8,10 +8,12 @@ check the behaviour that makes it fast, and that nothing is lost for it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import pathlib
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -185,37 +187,60 @@ def _usable(page) -> None:
     expect(retention).to_have_text("99.0%", timeout=60_000)  # (120 - 21) / 100
 
 
+@pytest.fixture(scope="module")
+def server_just_started():
+    """A server of this file's own, started as the launcher starts it (not waiting for the
+    preloaded page): the page opened at once sees the kernel still running the app. The
+    test that stops a server stops this one, after the first."""
+    from retention_xl.widgets.launch import VoilaServer
+
+    with VoilaServer(ROOT / "widgets").start(timeout=120, wait_for_page=False) as server:
+        yield server
+
+
 @pytest.mark.browser
 @pytest.mark.slow
-def test_page_opened_while_the_kernel_runs_the_app_fills_in(browser):
+def test_page_opened_while_the_kernel_runs_the_app_fills_in(browser, server_just_started):
     """Opened the moment the server answers (as the launcher does), the page loads its
     scripts once, while the kernel runs the app, then works: every tab there, no request
     leaves this computer (no MathJax from a CDN)."""
     from playwright.sync_api import expect
 
-    from retention_xl.widgets.launch import VoilaServer
+    server = server_just_started
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    page.goto(server.url(), wait_until="commit")
+    _usable(page)
+    html = page.content()
+    assert requests.count(f"{server.base_url}/voila/static/voila.js") == 1
+    assert not [url for url in requests if not url.startswith(
+        (server.base_url, server.base_url.replace("http", "ws"), "data:", "blob:"))]
+    assert not [url for url in requests if "mathjax" in url.lower()]
+    assert "jupyter-config-data" in html
+    for tab, title in (("Where is this group heading?", "Where is this group heading?"),
+                       ("What is better retention worth?", "What is better retention worth?"),
+                       ("From your data", "Your retention, period by period")):
+        page.get_by_role("tab", name=tab).click()  # the widget's own title, not a stand-in
+        expect(page.locator(".rxl-title", has_text=title).first).to_be_visible(timeout=60_000)
+        # and the tab opened stays open while the others are built
+        expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
+    context.close()
 
-    with VoilaServer(ROOT / "widgets").start(timeout=120, wait_for_page=False) as server:
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        requests: list[str] = []
-        context.on("request", lambda request: requests.append(request.url))
-        page = context.new_page()
-        page.goto(server.url(), wait_until="commit")
-        _usable(page)
-        html = page.content()
-        assert requests.count(f"{server.base_url}/voila/static/voila.js") == 1
-        assert not [url for url in requests if not url.startswith(
-            (server.base_url, server.base_url.replace("http", "ws"), "data:", "blob:"))]
-        assert not [url for url in requests if "mathjax" in url.lower()]
-        assert "jupyter-config-data" in html
-        for tab, title in (("Where is this group heading?", "Where is this group heading?"),
-                           ("What is better retention worth?", "What is better retention worth?"),
-                           ("From your data", "Your retention, period by period")):
-            page.get_by_role("tab", name=tab).click()  # the widget's own title, not a stand-in
-            expect(page.locator(".rxl-title", has_text=title).first).to_be_visible(timeout=60_000)
-            # and the tab opened stays open while the others are built
-            expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
-        context.close()
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_stopped_server_is_said(new_app_page, chromium, server_just_started):
+    """A page whose server stops says so. It stops a server of this file's own (the one
+    started for the test above), not the run's."""
+    expect = chromium.expect
+    with new_app_page(390, server=server_just_started, cut_off=[]) as page:
+        server_just_started.stop()
+        notice = page.get_by_role("alert").filter(has_text="The app has stopped")
+        expect(notice).to_be_visible(timeout=30_000)
+        expect(notice).to_contain_text("make run")
+        page.screenshot(path=str(pathlib.Path(tempfile.gettempdir()) / "retention_xl_server_stopped.png"))
 
 
 @pytest.mark.browser
@@ -300,13 +325,12 @@ def _kernel_gone(server, kernel_id: str) -> bool:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_closed_page_gives_its_kernel_back(browser):
+def test_a_closed_page_gives_its_kernel_back(browser, voila_app):
     """A tab closed (or reloaded) stops its kernel itself, as its last word: not left to the
     cull. (A browser gone without a word leaves it to the cull, 60 s idle checked every 30 s:
-    test_app_security's culling test watches that on a server with its clock sped up.)"""
-    from retention_xl.widgets.launch import VoilaServer
-
-    with VoilaServer(ROOT / "widgets").start(timeout=120) as server:
+    test_app_security's culling test watches that on a server with its clock sped up.)
+    On the run's server (its log read from here on; no server of its own to start)."""
+    with contextlib.nullcontext(voila_app) as server:
         context = browser.new_context(viewport={"width": 1366, "height": 900})
         page = context.new_page()
         page.goto(server.url(), wait_until="commit")
