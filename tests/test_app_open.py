@@ -243,43 +243,26 @@ def test_a_stopped_server_is_said(new_app_page, chromium, server_just_started):
         page.screenshot(path=str(pathlib.Path(tempfile.gettempdir()) / "retention_xl_server_stopped.png"))
 
 
-@pytest.mark.browser
-@pytest.mark.slow
-def test_a_page_opened_again_asks_the_server_for_no_extension_file(browser, voila_app):
-    """A second visit of the page in the same browser takes the JupyterLab extension files
-    from the browser's cache (not one request for them reaches the server), and works."""
+@pytest.fixture(scope="module")
+def visits(browser):
+    """One browser context for this file's pages on the run's server, as one person's browser:
+    a page finds in its cache what the pages before it left there, and a test that needs a
+    page the app has filled in, not a fresh one, takes the one left open (``visits.pages``).
+    ``visits.visited``: a page has loaded the app in it."""
     context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context.visited = False
     try:
-        first = context.new_page()
-        first.goto(voila_app.url(), wait_until="commit")
-        _usable(first)
-        first.close(run_before_unload=True)
-        page = context.new_page()
-        network = context.new_cdp_session(page)
-        network.send("Network.enable")
-        asked = []  # (address, status, taken from the browser's cache)
-        network.on("Network.responseReceived", lambda event: asked.append(
-            (event["response"]["url"], event["response"]["status"],
-             event["response"].get("fromDiskCache") or event["response"].get("fromMemoryCache"))))
-        page.goto(voila_app.url(), wait_until="commit")
-        _usable(page)
-        extension_files = [(url, status, from_cache) for url, status, from_cache in asked
-                           if "/voila/labextensions/" in url]
-        assert len(extension_files) >= 4  # the two managers' entries and their parts
-        assert all(from_cache and status == 200 for _, status, from_cache in extension_files), \
-            extension_files
-        page.close(run_before_unload=True)
+        yield context
     finally:
         context.close()
 
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_preloaded_page_sends_the_first_tab_then_builds_the_others(browser, voila_app):
+def test_a_preloaded_page_sends_the_first_tab_then_builds_the_others(visits, voila_app):
     """The preloaded kernel holds the first tab only: the page opened receives its widgets
     alone (a sixth of the four tabs' state), then the other tabs are built and reach the
     page by themselves, no tab clicked."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
     states: list[int] = []
 
     def on_frame(payload) -> None:
@@ -287,11 +270,12 @@ def test_a_preloaded_page_sends_the_first_tab_then_builds_the_others(browser, vo
         if '"update_states"' in text:
             states.append(text.count('"model_name"'))
 
+    page = visits.new_page()
     try:
-        page = context.new_page()
         page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
         page.goto(voila_app.url(), wait_until="commit")
         _usable(page)
+        visits.visited = True
         assert len(states) == 1 and 20 < states[0] < 120, states  # the four tabs: about 300
         for title in ("What is better retention worth?", "Where is this group heading?",
                       "Your retention, period by period"):  # built in their hidden tabs
@@ -299,9 +283,48 @@ def test_a_preloaded_page_sends_the_first_tab_then_builds_the_others(browser, vo
                                                                       timeout=60_000)
         assert page.get_by_role("tab", name="Retention calculator").get_attribute(
             "aria-selected") == "true"
-        page.close(run_before_unload=True)
     finally:
-        context.close()
+        page.close(run_before_unload=True)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_page_opened_again_asks_the_server_for_no_extension_file(visits, voila_app):
+    """A second visit of the page in the same browser takes the JupyterLab extension files
+    from the browser's cache (not one request for them reaches the server), and works.
+    The first visit: the test above's page (or one of its own when run alone). The page is
+    left open for the closed-page test."""
+    if not visits.visited:
+        first = visits.new_page()
+        first.goto(voila_app.url(), wait_until="commit")
+        _usable(first)
+        first.close(run_before_unload=True)
+        visits.visited = True
+    page = visits.new_page()
+    network = visits.new_cdp_session(page)
+    network.send("Network.enable")
+    asked = []  # (address, status, taken from the browser's cache)
+    network.on("Network.responseReceived", lambda event: asked.append(
+        (event["response"]["url"], event["response"]["status"],
+         event["response"].get("fromDiskCache") or event["response"].get("fromMemoryCache"))))
+    page.goto(voila_app.url(), wait_until="commit")
+    _usable(page)
+    network.detach()
+    extension_files = [(url, status, from_cache) for url, status, from_cache in asked
+                       if "/voila/labextensions/" in url]
+    assert len(extension_files) >= 4  # the two managers' entries and their parts
+    assert all(from_cache and status == 200 for _, status, from_cache in extension_files), \
+        extension_files
+
+
+def _a_usable_page(context, server):
+    """The page left open in ``context`` (filled in, typed in), or a new one made usable."""
+    if context.pages:
+        return context.pages[-1]
+    page = context.new_page()
+    page.goto(server.url(), wait_until="commit")
+    _usable(page)
+    return page
 
 
 def _kernel_gone(server, kernel_id: str) -> bool:
@@ -325,21 +348,18 @@ def _kernel_gone(server, kernel_id: str) -> bool:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_closed_page_gives_its_kernel_back(browser, voila_app):
+def test_a_closed_page_gives_its_kernel_back(visits, voila_app):
     """A tab closed (or reloaded) stops its kernel itself, as its last word: not left to the
     cull. (A browser gone without a word leaves it to the cull, 60 s idle checked every 30 s:
     test_app_security's culling test watches that on a server with its clock sped up.)
-    On the run's server (its log read from here on; no server of its own to start)."""
+    On the run's server (its log read from here on; no server of its own to start), the
+    page the test above left open (a new one when run alone)."""
     with contextlib.nullcontext(voila_app) as server:
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        page = context.new_page()
-        page.goto(server.url(), wait_until="commit")
-        _usable(page)
+        page = _a_usable_page(visits, server)
         kernel_id = page.evaluate(
             "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
         assert not _kernel_gone(server, kernel_id)
         page.close(run_before_unload=True)
-        context.close()
         deadline = time.monotonic() + 30  # the beacon's shutdown takes seconds; the cull, 60-90 s
         while not _kernel_gone(server, kernel_id) and time.monotonic() < deadline:
             time.sleep(0.5)
