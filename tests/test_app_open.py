@@ -34,28 +34,46 @@ def _python(code: str) -> str:
     return done.stdout.strip()
 
 
-def test_launcher_and_server_load_no_widgets():
+#: Run in one fresh Python (one start and one Jupyter Server import for the three tests that
+#: read it), in this order: what importing the launcher loads comes first, alone.
+SERVER_PROCESS_PROBE = """
+import json, sys
+import retention_xl.widgets.launch, retention_xl.widgets.serve
+from retention_xl.commands import widgets
+loaded = sorted(m for m in ('ipywidgets', 'matplotlib', 'scipy') if m in sys.modules)
+from retention_xl.widgets import serve
+serve.skip_slow_imports()
+import jupyter_server.serverapp, jsonschema
+checker = jsonschema.Draft7Validator.FORMAT_CHECKER
+v = jsonschema.Draft7Validator({'type': 'object', 'properties': {'d': {'format': 'date'}}},
+                               format_checker=checker)
+grammar = [sys.modules['rfc3987_syntax'] is None, v.is_valid({'d': '2024-03-04'}),
+           v.is_valid({'d': '2024-13-45'})]
+serve.install_guards()
+from voila import voila_kernel_manager as vkm
+print(json.dumps({'loaded': loaded, 'grammar': grammar,
+                  'refill': vkm.wait_before is serve.refill_after}))
+"""
+
+
+@pytest.fixture(scope="module")
+def server_process():
+    """What SERVER_PROCESS_PROBE found in a fresh Python, by name."""
+    import json
+
+    return json.loads(_python(SERVER_PROCESS_PROBE).splitlines()[-1])
+
+
+def test_launcher_and_server_load_no_widgets(server_process):
     """`retention-xl app` and the server import neither ipywidgets nor matplotlib (the
     kernels do): the server answers sooner."""
-    loaded = _python("import sys; import retention_xl.widgets.launch, retention_xl.widgets.serve; "
-                     "from retention_xl.commands import widgets; "
-                     "print(sorted(m for m in ('ipywidgets', 'matplotlib', 'scipy') "
-                     "if m in sys.modules))")
-    assert loaded == "[]"
+    assert server_process["loaded"] == []
 
 
-def test_server_skips_the_grammar_module_and_still_checks_schemas():
+def test_server_skips_the_grammar_module_and_still_checks_schemas(server_process):
     """The server never imports rfc3987_syntax (seconds at each start); jsonschema, which
     the server's event log uses, still validates, formats included."""
-    out = _python(
-        "import sys; from retention_xl.widgets import serve; serve.skip_slow_imports(); "
-        "import jupyter_server.serverapp, jsonschema; "
-        "checker = jsonschema.Draft7Validator.FORMAT_CHECKER; "
-        "v = jsonschema.Draft7Validator({'type': 'object', 'properties': {'d': {'format': 'date'}}}, "
-        "format_checker=checker); "
-        "print(sys.modules['rfc3987_syntax'] is None, v.is_valid({'d': '2024-03-04'}), "
-        "v.is_valid({'d': '2024-13-45'}))")
-    assert out == "True True False"
+    assert server_process["grammar"] == [True, True, False]
 
 
 def test_app_built_later_has_every_tab_soon_after(monkeypatch):
@@ -136,11 +154,8 @@ def test_a_refill_waits_its_delay_unless_a_page_asks():
     assert len(started) == 2
 
 
-def test_server_refills_through_the_wait_that_a_page_cuts_short():
-    out = _python("from retention_xl.widgets import serve; serve.install_guards(); "
-                  "from voila import voila_kernel_manager as vkm; "
-                  "print(vkm.wait_before is serve.refill_after)")
-    assert out == "True"
+def test_server_refills_through_the_wait_that_a_page_cuts_short(server_process):
+    assert server_process["refill"] is True
 
 
 def _labextension_files() -> tuple[str, str]:
