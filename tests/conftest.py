@@ -4,7 +4,8 @@ Test modules never import from each other. What they share lives here:
 
 - builders, as fixtures: ``hand_log`` (a hand-checked purchase log), ``random_rows``
   (random purchase logs, drawn the same for a seed), ``filled_template`` (a template
-  filled as a user would), ``cli`` (``retention-xl`` run in this process);
+  filled as a user would), ``cli`` (``retention-xl`` run in this process), ``lite_main``
+  (code run beside the generated xlwings Lite main.py, in one isolated Python);
 - constants and checks, imported (``from conftest import MONTHS, is_png``):
   ``MONTHS`` (six months of counts), ``is_png``, ``require_program``, ``require_module``;
 - the real programs, started once per test run (once per pytest-xdist worker that runs a
@@ -395,3 +396,55 @@ def app_pages(new_app_page):
 
         page_at.take = take
         yield page_at
+
+
+# ----------------------------------------------------------------- the xlwings Lite main.py
+#: Runs beside the generated main.py under ``python -I`` (the checkout and the installed
+#: retention_xl out of reach, as under Pyodide): each line read is a probe's code, as JSON,
+#: run in names of its own; what it printed (or its traceback) goes back as one JSON line.
+_LITE_RUNNER = r"""
+import contextlib, io, json, sys, traceback
+for line in sys.stdin:
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(json.loads(line), "<probe>", "exec"), {"__name__": "__probe__"})
+        answer = {"out": out.getvalue()}
+    except BaseException:
+        answer = {"out": out.getvalue(), "error": traceback.format_exc()}
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
+"""
+
+
+@pytest.fixture(scope="session")
+def lite_main(tmp_path_factory):
+    """``lite_main(code)``: what ``code`` printed, run by ``python -I`` from a folder holding
+    only the generated xlwings Lite files (``sys.argv[1]`` is that folder). One Python for the
+    run's probes (once per pytest-xdist worker): importing main.py (numpy, pandas, scipy and
+    the embedded core) costs seconds a start. A probe that raises fails its test."""
+    import json
+    import subprocess
+    import sys
+
+    from retention_xl.excel import lite
+
+    folder = tmp_path_factory.mktemp("lite")
+    lite.write_lite_files(folder)
+    runner = subprocess.Popen([sys.executable, "-I", "-c", _LITE_RUNNER, str(folder)], cwd=folder,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def run(code: str) -> str:
+        runner.stdin.write(json.dumps(code) + "\n")
+        runner.stdin.flush()
+        line = runner.stdout.readline()
+        assert line, f"the Lite main.py runner stopped (exit status {runner.poll()})"
+        answer = json.loads(line)
+        assert "error" not in answer, answer["error"][-2000:]
+        return answer["out"]
+
+    try:
+        yield run
+    finally:
+        runner.stdin.close()
+        runner.wait(30)
