@@ -7,7 +7,8 @@ Test modules never import from each other. What they share lives here:
   filled as a user would), ``cli`` (``retention-xl`` run in this process), ``lite_main``
   (code run beside the generated xlwings Lite main.py, in one isolated Python);
 - constants and checks, imported (``from conftest import MONTHS, is_png``):
-  ``MONTHS`` (six months of counts), ``is_png``, ``require_program``, ``require_module``;
+  ``MONTHS`` (six months of counts), ``is_png``, ``require_program``, ``require_module``,
+  ``drawn`` (wait until a page has drawn its last change);
 - the real programs, started once per test run (once per pytest-xdist worker that runs a
   test needing them): ``chromium`` (Debian's Chromium driven by Playwright), ``voila_app``
   (the app served by Voila), ``new_app_page`` to open the app in a page of its own, and
@@ -266,6 +267,19 @@ def pytest_collection_modifyitems(config, items):
         count[name] = count.get(name, 0) + 1
         slow[name] = slow.get(name, 0) + any(item.get_closest_marker(m) for m in SLOW_MARKERS)
     items.sort(key=lambda item: (-slow[_file_of(item)], -count[_file_of(item)], first[_file_of(item)]))
+
+
+#: True once the page has drawn its last change: two animation frames (the browser's layout
+#: and the messages the widgets post on a tab switch, handled at the next frame), and every
+#: picture shown loaded.
+_DRAWN = """() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() =>
+    resolve([...document.querySelectorAll('img')].filter((img) => img.offsetParent)
+            .every((img) => img.complete)))))"""
+
+
+def drawn(page) -> None:
+    """Wait until ``page`` has drawn what it shows (instead of a fixed wait after a click)."""
+    page.wait_for_function(_DRAWN)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ import pathlib
 import tempfile
 
 import pytest
+from conftest import drawn
 
 from retention_xl.widgets.from_data import MAX_UPLOAD_BYTES, UPLOAD_LIMIT_TEXT, upload_too_large
 
@@ -123,5 +124,5 @@ def test_the_upload_button_has_no_counter_and_nothing_says_null(app_pages, chrom
     expect(button).to_have_text("Upload a file")  # read, and still no counter
     for index in range(4):  # every tab drawn: no tooltip anywhere reads "null"
         page.get_by_role("tab").nth(index).click()
-        page.wait_for_timeout(300)
+        drawn(page)
         assert page.locator("[title='null'], [title='undefined']").count() == 0
