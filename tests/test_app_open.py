@@ -206,11 +206,17 @@ def _usable(page) -> None:
 def server_just_started():
     """A server of this file's own, started as the launcher starts it (not waiting for the
     preloaded page): the page opened at once sees the kernel still running the app. The
-    test that stops a server stops this one, after the first."""
+    test that stops a server stops this one, after the first, on the page it left open
+    (``left_open``: browser contexts, closed at the end)."""
     from retention_xl.widgets.launch import VoilaServer
 
     with VoilaServer(ROOT / "widgets").start(timeout=120, wait_for_page=False) as server:
-        yield server
+        server.left_open = []
+        try:
+            yield server
+        finally:
+            for context in server.left_open:
+                context.close()
 
 
 @pytest.mark.browser
@@ -241,16 +247,18 @@ def test_page_opened_while_the_kernel_runs_the_app_fills_in(browser, server_just
         expect(page.locator(".rxl-title", has_text=title).first).to_be_visible(timeout=60_000)
         # and the tab opened stays open while the others are built
         expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
-    context.close()
+    server.left_open.append(context)  # a page that works, for the stopped-server test
 
 
 @pytest.mark.browser
 @pytest.mark.slow
 def test_a_stopped_server_is_said(new_app_page, chromium, server_just_started):
     """A page whose server stops says so. It stops a server of this file's own (the one
-    started for the test above), not the run's."""
+    started for the test above, whose working page it takes), not the run's."""
     expect = chromium.expect
-    with new_app_page(390, server=server_just_started, cut_off=[]) as page:
+    left = server_just_started.left_open
+    with (contextlib.nullcontext(left[-1].pages[-1]) if left
+          else new_app_page(390, server=server_just_started, cut_off=[])) as page:
         server_just_started.stop()
         notice = page.get_by_role("alert").filter(has_text="The app has stopped")
         expect(notice).to_be_visible(timeout=30_000)
