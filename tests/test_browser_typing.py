@@ -45,6 +45,10 @@ def test_results_follow_a_pause_in_typing_faded_until_then(app_pages, chromium, 
     expect = chromium.expect
     page = app_pages(width)
     page.get_by_role("tab", name="Retention calculator").click()
+    for name, value in (("Customers at start of period", "107"),  # the example's numbers (the
+                        ("Customers at end (new included)", "120"),  # page is shared: set, not
+                        ("New customers during period", "21")):  # assumed)
+        page.get_by_role("textbox", name=name, exact=True).fill(value)
     box = page.get_by_role("textbox", name="Customers at start of period", exact=True)
     expect(page.locator(".rxl-card .rxl-value").first).to_have_text("92.5%")
     page.evaluate(_RECORD)
