@@ -4,13 +4,15 @@ Test modules never import from each other. What they share lives here:
 
 - builders, as fixtures: ``hand_log`` (a hand-checked purchase log), ``random_rows``
   (random purchase logs, drawn the same for a seed), ``filled_template`` (a template
-  filled as a user would), ``cli`` (``retention-xl`` run in this process);
+  filled as a user would), ``cli`` (``retention-xl`` run in this process), ``lite_main``
+  (code run beside the generated xlwings Lite main.py, in one isolated Python);
 - constants and checks, imported (``from conftest import MONTHS, is_png``):
-  ``MONTHS`` (six months of counts), ``is_png``, ``require_program``, ``require_module``;
+  ``MONTHS`` (six months of counts), ``is_png``, ``require_program``, ``require_module``,
+  ``drawn`` (wait until a page has drawn its last change);
 - the real programs, started once per test run (once per pytest-xdist worker that runs a
   test needing them): ``chromium`` (Debian's Chromium driven by Playwright), ``voila_app``
-  (the app served by Voila), and ``new_app_page`` to open the app in a page of its own; see
-  their docstrings.
+  (the app served by Voila), ``new_app_page`` to open the app in a page of its own, and
+  ``app_pages`` for a page per size shared by a file's tests; see their docstrings.
 
 With two pytest-xdist workers (``-n 2 --dist loadfile --no-loadscope-reorder``) each file's
 tests run in one worker, the files with slow tests handed out first (see
@@ -267,6 +269,19 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: (-slow[_file_of(item)], -count[_file_of(item)], first[_file_of(item)]))
 
 
+#: True once the page has drawn its last change: two animation frames (the browser's layout
+#: and the messages the widgets post on a tab switch, handled at the next frame), and every
+#: picture shown loaded.
+_DRAWN = """() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() =>
+    resolve([...document.querySelectorAll('img')].filter((img) => img.offsetParent)
+            .every((img) => img.complete)))))"""
+
+
+def drawn(page) -> None:
+    """Wait until ``page`` has drawn what it shows (instead of a fixed wait after a click)."""
+    page.wait_for_function(_DRAWN)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium driven by Playwright, started once: ``chromium.browser``,
@@ -367,3 +382,83 @@ def new_app_page(chromium, voila_app):
 
     return open_page
 
+
+
+@pytest.fixture(scope="module")
+def app_pages(new_app_page):
+    """``app_pages(width, height=900)``: the app's page at that size shared by a test file's
+    tests (opened by the first that asks, closed when the file is done), with what it tried
+    to fetch off 127.0.0.1 in ``page.cut_off``. A page is a kernel started (seconds of CPU):
+    tests that each need the app at a width, not a fresh one, reuse it, each setting what it
+    reads (a tab, typed values) itself. ``app_pages.take(width)`` hands the page over to a
+    test that ends it (kills its kernel): later tests get a new one."""
+    with contextlib.ExitStack() as stack:
+        opened: dict[tuple[int, int], object] = {}
+
+        def page_at(width: int, height: int = 900):
+            if (width, height) not in opened:
+                cut_off: list[str] = []
+                page = stack.enter_context(new_app_page(width, height, cut_off=cut_off))
+                page.cut_off = cut_off
+                opened[width, height] = page
+            return opened[width, height]
+
+        def take(width: int, height: int = 900):
+            page = page_at(width, height)
+            del opened[width, height]  # still closed at the end of the file
+            return page
+
+        page_at.take = take
+        yield page_at
+
+
+# ----------------------------------------------------------------- the xlwings Lite main.py
+#: Runs beside the generated main.py under ``python -I`` (the checkout and the installed
+#: retention_xl out of reach, as under Pyodide): each line read is a probe's code, as JSON,
+#: run in names of its own; what it printed (or its traceback) goes back as one JSON line.
+_LITE_RUNNER = r"""
+import contextlib, io, json, sys, traceback
+for line in sys.stdin:
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(json.loads(line), "<probe>", "exec"), {"__name__": "__probe__"})
+        answer = {"out": out.getvalue()}
+    except BaseException:
+        answer = {"out": out.getvalue(), "error": traceback.format_exc()}
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
+"""
+
+
+@pytest.fixture(scope="session")
+def lite_main(tmp_path_factory):
+    """``lite_main(code)``: what ``code`` printed, run by ``python -I`` from a folder holding
+    only the generated xlwings Lite files (``sys.argv[1]`` is that folder). One Python for the
+    run's probes (once per pytest-xdist worker): importing main.py (numpy, pandas, scipy and
+    the embedded core) costs seconds a start. A probe that raises fails its test."""
+    import json
+    import subprocess
+    import sys
+
+    from retention_xl.excel import lite
+
+    folder = tmp_path_factory.mktemp("lite")
+    lite.write_lite_files(folder)
+    runner = subprocess.Popen([sys.executable, "-I", "-c", _LITE_RUNNER, str(folder)], cwd=folder,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def run(code: str) -> str:
+        runner.stdin.write(json.dumps(code) + "\n")
+        runner.stdin.flush()
+        line = runner.stdout.readline()
+        assert line, f"the Lite main.py runner stopped (exit status {runner.poll()})"
+        answer = json.loads(line)
+        assert "error" not in answer, answer["error"][-2000:]
+        return answer["out"]
+
+    try:
+        yield run
+    finally:
+        runner.stdin.close()
+        runner.wait(30)

@@ -8,10 +8,12 @@ check the behaviour that makes it fast, and that nothing is lost for it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import pathlib
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -32,28 +34,46 @@ def _python(code: str) -> str:
     return done.stdout.strip()
 
 
-def test_launcher_and_server_load_no_widgets():
+#: Run in one fresh Python (one start and one Jupyter Server import for the three tests that
+#: read it), in this order: what importing the launcher loads comes first, alone.
+SERVER_PROCESS_PROBE = """
+import json, sys
+import retention_xl.widgets.launch, retention_xl.widgets.serve
+from retention_xl.commands import widgets
+loaded = sorted(m for m in ('ipywidgets', 'matplotlib', 'scipy') if m in sys.modules)
+from retention_xl.widgets import serve
+serve.skip_slow_imports()
+import jupyter_server.serverapp, jsonschema
+checker = jsonschema.Draft7Validator.FORMAT_CHECKER
+v = jsonschema.Draft7Validator({'type': 'object', 'properties': {'d': {'format': 'date'}}},
+                               format_checker=checker)
+grammar = [sys.modules['rfc3987_syntax'] is None, v.is_valid({'d': '2024-03-04'}),
+           v.is_valid({'d': '2024-13-45'})]
+serve.install_guards()
+from voila import voila_kernel_manager as vkm
+print(json.dumps({'loaded': loaded, 'grammar': grammar,
+                  'refill': vkm.wait_before is serve.refill_after}))
+"""
+
+
+@pytest.fixture(scope="module")
+def server_process():
+    """What SERVER_PROCESS_PROBE found in a fresh Python, by name."""
+    import json
+
+    return json.loads(_python(SERVER_PROCESS_PROBE).splitlines()[-1])
+
+
+def test_launcher_and_server_load_no_widgets(server_process):
     """`retention-xl app` and the server import neither ipywidgets nor matplotlib (the
     kernels do): the server answers sooner."""
-    loaded = _python("import sys; import retention_xl.widgets.launch, retention_xl.widgets.serve; "
-                     "from retention_xl.commands import widgets; "
-                     "print(sorted(m for m in ('ipywidgets', 'matplotlib', 'scipy') "
-                     "if m in sys.modules))")
-    assert loaded == "[]"
+    assert server_process["loaded"] == []
 
 
-def test_server_skips_the_grammar_module_and_still_checks_schemas():
+def test_server_skips_the_grammar_module_and_still_checks_schemas(server_process):
     """The server never imports rfc3987_syntax (seconds at each start); jsonschema, which
     the server's event log uses, still validates, formats included."""
-    out = _python(
-        "import sys; from retention_xl.widgets import serve; serve.skip_slow_imports(); "
-        "import jupyter_server.serverapp, jsonschema; "
-        "checker = jsonschema.Draft7Validator.FORMAT_CHECKER; "
-        "v = jsonschema.Draft7Validator({'type': 'object', 'properties': {'d': {'format': 'date'}}}, "
-        "format_checker=checker); "
-        "print(sys.modules['rfc3987_syntax'] is None, v.is_valid({'d': '2024-03-04'}), "
-        "v.is_valid({'d': '2024-13-45'}))")
-    assert out == "True True False"
+    assert server_process["grammar"] == [True, True, False]
 
 
 def test_app_built_later_has_every_tab_soon_after(monkeypatch):
@@ -134,11 +154,8 @@ def test_a_refill_waits_its_delay_unless_a_page_asks():
     assert len(started) == 2
 
 
-def test_server_refills_through_the_wait_that_a_page_cuts_short():
-    out = _python("from retention_xl.widgets import serve; serve.install_guards(); "
-                  "from voila import voila_kernel_manager as vkm; "
-                  "print(vkm.wait_before is serve.refill_after)")
-    assert out == "True"
+def test_server_refills_through_the_wait_that_a_page_cuts_short(server_process):
+    assert server_process["refill"] is True
 
 
 def _labextension_files() -> tuple[str, str]:
@@ -185,76 +202,90 @@ def _usable(page) -> None:
     expect(retention).to_have_text("99.0%", timeout=60_000)  # (120 - 21) / 100
 
 
+@pytest.fixture(scope="module")
+def server_just_started():
+    """A server of this file's own, started as the launcher starts it (not waiting for the
+    preloaded page): the page opened at once sees the kernel still running the app. The
+    test that stops a server stops this one, after the first, on the page it left open
+    (``left_open``: browser contexts, closed at the end)."""
+    from retention_xl.widgets.launch import VoilaServer
+
+    with VoilaServer(ROOT / "widgets").start(timeout=120, wait_for_page=False) as server:
+        server.left_open = []
+        try:
+            yield server
+        finally:
+            for context in server.left_open:
+                context.close()
+
+
 @pytest.mark.browser
 @pytest.mark.slow
-def test_page_opened_while_the_kernel_runs_the_app_fills_in(browser):
+def test_page_opened_while_the_kernel_runs_the_app_fills_in(browser, server_just_started):
     """Opened the moment the server answers (as the launcher does), the page loads its
     scripts once, while the kernel runs the app, then works: every tab there, no request
     leaves this computer (no MathJax from a CDN)."""
     from playwright.sync_api import expect
 
-    from retention_xl.widgets.launch import VoilaServer
-
-    with VoilaServer(ROOT / "widgets").start(timeout=120, wait_for_page=False) as server:
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        requests: list[str] = []
-        context.on("request", lambda request: requests.append(request.url))
-        page = context.new_page()
-        page.goto(server.url(), wait_until="commit")
-        _usable(page)
-        html = page.content()
-        assert requests.count(f"{server.base_url}/voila/static/voila.js") == 1
-        assert not [url for url in requests if not url.startswith(
-            (server.base_url, server.base_url.replace("http", "ws"), "data:", "blob:"))]
-        assert not [url for url in requests if "mathjax" in url.lower()]
-        assert "jupyter-config-data" in html
-        for tab, title in (("Where is this group heading?", "Where is this group heading?"),
-                           ("What is better retention worth?", "What is better retention worth?"),
-                           ("From your data", "Your retention, period by period")):
-            page.get_by_role("tab", name=tab).click()  # the widget's own title, not a stand-in
-            expect(page.locator(".rxl-title", has_text=title).first).to_be_visible(timeout=60_000)
-            # and the tab opened stays open while the others are built
-            expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
-        context.close()
+    server = server_just_started
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    page.goto(server.url(), wait_until="commit")
+    _usable(page)
+    html = page.content()
+    assert requests.count(f"{server.base_url}/voila/static/voila.js") == 1
+    assert not [url for url in requests if not url.startswith(
+        (server.base_url, server.base_url.replace("http", "ws"), "data:", "blob:"))]
+    assert not [url for url in requests if "mathjax" in url.lower()]
+    assert "jupyter-config-data" in html
+    for tab, title in (("Where is this group heading?", "Where is this group heading?"),
+                       ("What is better retention worth?", "What is better retention worth?"),
+                       ("From your data", "Your retention, period by period")):
+        page.get_by_role("tab", name=tab).click()  # the widget's own title, not a stand-in
+        expect(page.locator(".rxl-title", has_text=title).first).to_be_visible(timeout=60_000)
+        # and the tab opened stays open while the others are built
+        expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
+    server.left_open.append(context)  # a page that works, for the stopped-server test
 
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_page_opened_again_asks_the_server_for_no_extension_file(browser, voila_app):
-    """A second visit of the page in the same browser takes the JupyterLab extension files
-    from the browser's cache (not one request for them reaches the server), and works."""
+def test_a_stopped_server_is_said(new_app_page, chromium, server_just_started):
+    """A page whose server stops says so. It stops a server of this file's own (the one
+    started for the test above, whose working page it takes), not the run's."""
+    expect = chromium.expect
+    left = server_just_started.left_open
+    with (contextlib.nullcontext(left[-1].pages[-1]) if left
+          else new_app_page(390, server=server_just_started, cut_off=[])) as page:
+        server_just_started.stop()
+        notice = page.get_by_role("alert").filter(has_text="The app has stopped")
+        expect(notice).to_be_visible(timeout=30_000)
+        expect(notice).to_contain_text("make run")
+        page.screenshot(path=str(pathlib.Path(tempfile.gettempdir()) / "retention_xl_server_stopped.png"))
+
+
+@pytest.fixture(scope="module")
+def visits(browser):
+    """One browser context for this file's pages on the run's server, as one person's browser:
+    a page finds in its cache what the pages before it left there, and a test that needs a
+    page the app has filled in, not a fresh one, takes the one left open (``visits.pages``).
+    ``visits.visited``: a page has loaded the app in it."""
     context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context.visited = False
     try:
-        first = context.new_page()
-        first.goto(voila_app.url(), wait_until="commit")
-        _usable(first)
-        first.close(run_before_unload=True)
-        page = context.new_page()
-        network = context.new_cdp_session(page)
-        network.send("Network.enable")
-        asked = []  # (address, status, taken from the browser's cache)
-        network.on("Network.responseReceived", lambda event: asked.append(
-            (event["response"]["url"], event["response"]["status"],
-             event["response"].get("fromDiskCache") or event["response"].get("fromMemoryCache"))))
-        page.goto(voila_app.url(), wait_until="commit")
-        _usable(page)
-        extension_files = [(url, status, from_cache) for url, status, from_cache in asked
-                           if "/voila/labextensions/" in url]
-        assert len(extension_files) >= 4  # the two managers' entries and their parts
-        assert all(from_cache and status == 200 for _, status, from_cache in extension_files), \
-            extension_files
-        page.close(run_before_unload=True)
+        yield context
     finally:
         context.close()
 
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_preloaded_page_sends_the_first_tab_then_builds_the_others(browser, voila_app):
+def test_a_preloaded_page_sends_the_first_tab_then_builds_the_others(visits, voila_app):
     """The preloaded kernel holds the first tab only: the page opened receives its widgets
     alone (a sixth of the four tabs' state), then the other tabs are built and reach the
     page by themselves, no tab clicked."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
     states: list[int] = []
 
     def on_frame(payload) -> None:
@@ -262,11 +293,12 @@ def test_a_preloaded_page_sends_the_first_tab_then_builds_the_others(browser, vo
         if '"update_states"' in text:
             states.append(text.count('"model_name"'))
 
+    page = visits.new_page()
     try:
-        page = context.new_page()
         page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
         page.goto(voila_app.url(), wait_until="commit")
         _usable(page)
+        visits.visited = True
         assert len(states) == 1 and 20 < states[0] < 120, states  # the four tabs: about 300
         for title in ("What is better retention worth?", "Where is this group heading?",
                       "Your retention, period by period"):  # built in their hidden tabs
@@ -274,9 +306,48 @@ def test_a_preloaded_page_sends_the_first_tab_then_builds_the_others(browser, vo
                                                                       timeout=60_000)
         assert page.get_by_role("tab", name="Retention calculator").get_attribute(
             "aria-selected") == "true"
-        page.close(run_before_unload=True)
     finally:
-        context.close()
+        page.close(run_before_unload=True)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_page_opened_again_asks_the_server_for_no_extension_file(visits, voila_app):
+    """A second visit of the page in the same browser takes the JupyterLab extension files
+    from the browser's cache (not one request for them reaches the server), and works.
+    The first visit: the test above's page (or one of its own when run alone). The page is
+    left open for the closed-page test."""
+    if not visits.visited:
+        first = visits.new_page()
+        first.goto(voila_app.url(), wait_until="commit")
+        _usable(first)
+        first.close(run_before_unload=True)
+        visits.visited = True
+    page = visits.new_page()
+    network = visits.new_cdp_session(page)
+    network.send("Network.enable")
+    asked = []  # (address, status, taken from the browser's cache)
+    network.on("Network.responseReceived", lambda event: asked.append(
+        (event["response"]["url"], event["response"]["status"],
+         event["response"].get("fromDiskCache") or event["response"].get("fromMemoryCache"))))
+    page.goto(voila_app.url(), wait_until="commit")
+    _usable(page)
+    network.detach()
+    extension_files = [(url, status, from_cache) for url, status, from_cache in asked
+                       if "/voila/labextensions/" in url]
+    assert len(extension_files) >= 4  # the two managers' entries and their parts
+    assert all(from_cache and status == 200 for _, status, from_cache in extension_files), \
+        extension_files
+
+
+def _a_usable_page(context, server):
+    """The page left open in ``context`` (filled in, typed in), or a new one made usable."""
+    if context.pages:
+        return context.pages[-1]
+    page = context.new_page()
+    page.goto(server.url(), wait_until="commit")
+    _usable(page)
+    return page
 
 
 def _kernel_gone(server, kernel_id: str) -> bool:
@@ -300,22 +371,18 @@ def _kernel_gone(server, kernel_id: str) -> bool:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_closed_page_gives_its_kernel_back(browser):
+def test_a_closed_page_gives_its_kernel_back(visits, voila_app):
     """A tab closed (or reloaded) stops its kernel itself, as its last word: not left to the
     cull. (A browser gone without a word leaves it to the cull, 60 s idle checked every 30 s:
-    test_app_security's culling test watches that on a server with its clock sped up.)"""
-    from retention_xl.widgets.launch import VoilaServer
-
-    with VoilaServer(ROOT / "widgets").start(timeout=120) as server:
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        page = context.new_page()
-        page.goto(server.url(), wait_until="commit")
-        _usable(page)
+    test_app_security's culling test watches that on a server with its clock sped up.)
+    On the run's server (its log read from here on; no server of its own to start), the
+    page the test above left open (a new one when run alone)."""
+    with contextlib.nullcontext(voila_app) as server:
+        page = _a_usable_page(visits, server)
         kernel_id = page.evaluate(
             "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
         assert not _kernel_gone(server, kernel_id)
         page.close(run_before_unload=True)
-        context.close()
         deadline = time.monotonic() + 30  # the beacon's shutdown takes seconds; the cull, 60-90 s
         while not _kernel_gone(server, kernel_id) and time.monotonic() < deadline:
             time.sleep(0.5)

@@ -101,3 +101,24 @@ def test_from_data_shows_the_example_and_its_alert(app_page):
     expect(page.locator("table.rxl-table")).to_contain_text("2025Q1")
     page.wait_for_timeout(500)
     page.locator(".rxl-app").screenshot(path=str(IMAGES / "app_from_data.png"))
+
+
+def test_forecast_tab_shows_the_api_numbers_and_the_core_sentence(app_page):
+    """The fourth tab: the example's numbers as the API gives them, and a bad count's sentence."""
+    import retention_xl as rx
+    from retention_xl import formatting as fmt
+
+    page, expect = app_page
+    curve = rx.fit_retention_curve([1000, 631, 468, 382, 326, 289, 262, 241])
+    shots = pathlib.Path(tempfile.mkdtemp(prefix="retention_xl_forecast_"))
+    page.get_by_role("tab", name="Where is this group heading?").click()
+    value = fmt.money(curve.customer_value(100, 0.10))
+    expect(page.get_by_text(f"A new customer is worth {value} under the curve").first).to_be_visible()
+    expect(page.locator(".rxl-app")).to_contain_text(fmt.percent(curve.constant_retention))
+    page.locator(".rxl-app").screenshot(path=str(shots / "forecast.png"))
+    box = page.get_by_label("Active customers by period")
+    box.fill("1000, 800, 900")
+    box.press("Tab")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Active customers rise from 800 in period 1 to 900 in period 2")
+    expect(box).to_have_value("1000, 800, 900")  # what was typed stays

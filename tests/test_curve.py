@@ -9,7 +9,6 @@ simulated from known parameters.
 from __future__ import annotations
 
 import math
-import subprocess
 import sys
 
 import numpy as np
@@ -472,17 +471,13 @@ print(json.dumps({"forecast": main.RETENTION_FORECAST([[1000], [631], [468], [38
 """
 
 
-def test_lite_main_py_carries_the_curve(tmp_path):
+def test_lite_main_py_carries_the_curve(lite_main):
     import json
 
     from retention_xl.excel import lite
 
     assert "scipy" in lite.requirements_txt().split()
-    lite.write_lite_files(tmp_path)
-    result = subprocess.run([sys.executable, "-I", "-c", LITE_PROBE, str(tmp_path)], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr[-2000:]
-    got = json.loads(result.stdout)
+    got = json.loads(lite_main(LITE_PROBE))
     curve = rx.fit_retention_curve([1000, 631, 468, 382, 326])
     assert got["value"] == pytest.approx(curve.customer_value(100, 0.1), rel=1e-9)
     assert got["forecast"][-1][3] == pytest.approx(curve.forecast(2)["projected_active"].iloc[-1], rel=1e-9)

@@ -120,21 +120,13 @@ def test_cohort_matrix_dirty_rows():
     assert xl.COHORT_MATRIX([[None]], [[None]]) == "#VALUE! the ranges hold no purchases"
 
 
-def test_period_table_in_the_lite_main_py(tmp_path):
+def test_period_table_in_the_lite_main_py(lite_main):
     import json
-    import subprocess
-    import sys
 
-    from retention_xl.excel import lite
-
-    lite.write_lite_files(tmp_path)
     probe = ("import json, sys; sys.path.insert(0, sys.argv[1]); import main; print(json.dumps(["
              "main.PERIOD_TABLE([[100], [110]], [[110], [112]], [[15], [11]], 4, 0.78),"
              "main.PERIOD_TABLE([[100], [110]], [[110], [112]], [[15], [11]], 4, 'Retail')]))")
-    result = subprocess.run([sys.executable, "-I", "-c", probe, str(tmp_path)], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr[-2000:]
-    table, industry = json.loads(result.stdout)
+    table, industry = json.loads(lite_main(probe))
     assert table == xl.PERIOD_TABLE([[100.0], [110.0]], [[110.0], [112.0]], [[15.0], [11.0]], 4, 0.78)
     # the package's data files are embedded in main.py (tests/test_lite_main.py)
     assert industry == xl.PERIOD_TABLE([[100.0], [110.0]], [[110.0], [112.0]], [[15.0], [11.0]], 4, "Retail")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -32,13 +30,9 @@ print(json.dumps({
 """
 
 
-def test_generated_main_py_runs_alone_and_gives_the_package_numbers(tmp_path):
-    lite.write_lite_files(tmp_path)
-    # -I: isolated, so the installed retention_xl is not importable from the checkout's path
-    result = subprocess.run([sys.executable, "-I", "-c", PROBE, str(tmp_path)], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr[-2000:]
-    got = json.loads(result.stdout)
+def test_generated_main_py_runs_alone_and_gives_the_package_numbers(lite_main):
+    # python -I (lite_main): isolated, so the installed retention_xl is not importable from the checkout's path
+    got = json.loads(lite_main(PROBE))
     assert got["embedded"]
     assert got["retention"][0][0] == rx.retention_rate(107, 120, 21)
     assert got["retention"][1][0].startswith("#DIV/0! no customers at start")

@@ -1,15 +1,13 @@
 """The generated xlwings Lite main.py stands alone: industry data embedded, every function served.
 
-It runs here with ``python -I`` from a folder holding only main.py (the package's own
-modules come from the text embedded in it, as under Pyodide, where retention_xl is
-not installed), and answers as the classic functions do.
+It runs here with ``python -I`` from a folder holding only the Lite files (conftest's
+``lite_main``; the package's own modules come from the text embedded in main.py, as under
+Pyodide, where retention_xl is not installed), and answers as the classic functions do.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from retention_xl.excel import functions as xl
 from retention_xl.excel import lite
@@ -18,8 +16,7 @@ COUNTS = ([[100], [110]], [[110], [112]], [[15], [11]])
 PURCHASES = ([["a"], ["b"], ["a"]], [["2024-01-05"], ["2024-01-09"], ["2024-02-03"]])
 
 
-def test_lite_main_py_answers_period_table_with_an_industry_and_cohort_matrix(tmp_path):
-    lite.write_lite_files(tmp_path)
+def test_lite_main_py_answers_period_table_with_an_industry_and_cohort_matrix(lite_main):
     probe = f"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
@@ -30,10 +27,7 @@ served = sorted(name for name, module in sys.modules.items()
 print(json.dumps([main.PERIOD_TABLE(*counts, 4, "Telecommunications"),
                   main.COHORT_MATRIX(*purchases), served]))
 """
-    result = subprocess.run([sys.executable, "-I", "-c", probe, str(tmp_path)], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    table, cohorts, served_from_files = json.loads(result.stdout)
+    table, cohorts, served_from_files = json.loads(lite_main(probe))
     assert served_from_files == []   # every retention_xl module came from main.py's text
     floats = [[[float(v) for v in row] for row in column] for column in COUNTS]
     assert table == xl.PERIOD_TABLE(*floats, 4, "Telecommunications")
