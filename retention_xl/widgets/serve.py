@@ -20,6 +20,11 @@ process with four guards Voila lacks on its own (``retention-xl app`` starts it 
   competes with the browser for the page just opened.
 - The JupyterLab extension files the page loads are named after their content:
   the browser keeps them (``immutable``) instead of asking again on every open.
+  Voila's own scripts are not, so the page asks for them under a folder named after
+  a fingerprint of Voila's files (``/voila/static/rxl-KEY/``, :func:`cache_voila_scripts`):
+  kept too, and a new version of Voila has a new folder.
+- The page's head names every script the page will fetch (:mod:`.preload`,
+  :func:`record_page_scripts`): the browser fetches them at once, not in waves.
 - The legacy websocket loop: Voila 0.5.13 (the newest release) reads the header
   of every binary message to the browser as if it were in the v1 protocol; on a
   websocket opened without the v1 subprotocol the first 8 bytes of a legacy
@@ -39,10 +44,11 @@ import os
 import pathlib
 import re
 import sys
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
-__all__ = ["LOCAL_HOSTS", "MAX_KERNELS", "MAX_UPLOAD_BYTES", "IMMUTABLE", "is_local",
-           "is_content_named", "read_v1_header", "readable_file", "main"]
+__all__ = ["LOCAL_HOSTS", "MAX_KERNELS", "MAX_UPLOAD_BYTES", "IMMUTABLE", "VERSIONED_STATIC",
+           "is_local", "is_content_named", "read_v1_header", "readable_file", "app_page_config",
+           "main"]
 
 #: The names a request to this app may carry in its Host and Origin headers.
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -53,6 +59,8 @@ MAX_KERNELS = 8
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 #: Cache-Control of a file whose name carries a hash of its content (it never changes).
 IMMUTABLE = "public, max-age=31536000, immutable"
+#: Voila's scripts under ``/voila/static/`` + this + a fingerprint of its files + ``/``.
+VERSIONED_STATIC = "rxl-"
 #: A v1 binary message has a handful of offsets (header, parent, metadata, content, buffers).
 _MAX_OFFSETS = 1024
 
@@ -287,6 +295,118 @@ def cache_content_named_files() -> None:
     FileFindHandler.set_headers = set_headers_cached
 
 
+def _voila(settings: dict):
+    """The Voila application serving (Voila keeps itself in its settings under "voila")."""
+    return settings.get("voila")
+
+
+_keys: dict = {}
+
+
+def static_key(static_paths) -> str:
+    """The fingerprint of Voila's static folders (computed once per server)."""
+    from .preload import fingerprint
+
+    roots = tuple(static_paths)
+    if roots not in _keys:
+        _keys[roots] = fingerprint(roots)
+    return _keys[roots]
+
+
+def cache_voila_scripts() -> None:
+    """Serve Voila's scripts also under ``/voila/static/rxl-KEY/``, KEY the fingerprint of
+    Voila's static files, as immutable (the page asks for its chunks there: see
+    :func:`app_page_config`). Voila names them by number only (``7155.voila.js``) and Voila
+    serves them to be checked again on every open (one round trip each, ~75 a page); under
+    a folder named after every file's size and time, a new version of Voila is in another
+    folder: a page never mixes a kept old file with new ones. A folder of another KEY
+    (an older Voila's) is not found."""
+    import tornado.web
+    from voila.static_file_handler import MultiStaticFileHandler
+
+    parse_url_path = MultiStaticFileHandler.parse_url_path
+    set_headers = MultiStaticFileHandler.set_headers
+
+    def parse_versioned(self, url_path: str) -> str:
+        folder, _, rest = url_path.partition("/")
+        if folder.startswith(VERSIONED_STATIC):
+            if folder != VERSIONED_STATIC + static_key(self.roots) or not rest:
+                raise tornado.web.HTTPError(404)
+            self._rxl_versioned = True
+            url_path = rest
+        return parse_url_path(self, url_path)
+
+    def set_headers_versioned(self) -> None:
+        set_headers(self)
+        if getattr(self, "_rxl_versioned", False):
+            self.set_header("Cache-Control", IMMUTABLE)
+
+    MultiStaticFileHandler.parse_url_path = parse_versioned
+    MultiStaticFileHandler.set_headers = set_headers_versioned
+
+
+_records: dict = {}
+
+
+def page_scripts(settings: dict):
+    """The record of the scripts pages fetched (:class:`.preload.PageScripts`), named after
+    the fingerprint of every front-end file and of the app's own code; None without Voila."""
+    from . import preload
+
+    voila = _voila(settings)
+    if voila is None:
+        return None
+    if "record" not in _records:
+        folders = [*voila.static_paths, *voila.labextensions_path, pathlib.Path(__file__).parent]
+        _records["record"] = preload.PageScripts(preload.cache_folder(),
+                                                 preload.fingerprint(folders))
+    return _records["record"]
+
+
+def record_page_scripts() -> None:
+    """Each script a page of a notebook fetches (found or unchanged) is recorded for the
+    next pages of that notebook (:mod:`.preload`)."""
+    import tornado.web
+
+    from .preload import is_page_script, notebook_of_page
+
+    def on_finish(self) -> None:
+        path = self.request.path
+        base = self.settings.get("base_url", "/")
+        if self.get_status() not in (200, 304) or not is_page_script(path):
+            return
+        notebook = notebook_of_page(self.request.headers.get("Referer"), base)
+        record = page_scripts(self.settings) if notebook else None
+        if record is not None and path.startswith(base):
+            # the address as asked for: an extension's chunks carry their hash (?v=...),
+            # and a hint for another address would be fetched in vain
+            query = self.request.query
+            address = path[len(base):] + (f"?{query}" if re.fullmatch(r"v=[0-9a-f]+", query)
+                                          else "")
+            record.seen(unquote(notebook), address)
+
+    tornado.web.StaticFileHandler.on_finish = on_finish
+
+
+def app_page_config(page_config: dict, base_url: str = "/", settings: dict | None = None,
+                    notebook_path: str | None = None, **context) -> dict:
+    """The page's settings (Voila's page hook): no MathJax (:func:`page_without_mathjax`);
+    Voila's chunks asked for in their versioned folder (:func:`cache_voila_scripts`); and
+    ``rxlPreload``, the scripts its page will fetch, which the page's template names in
+    its head (and removes from the settings)."""
+    config = page_without_mathjax(page_config)
+    voila = _voila(settings or {})
+    if voila is None:
+        return config
+    config["fullStaticUrl"] = (f"{config['fullStaticUrl']}/{VERSIONED_STATIC}"
+                               f"{static_key(voila.static_paths)}")
+    record = page_scripts(settings)
+    if record is not None and notebook_path:
+        config["rxlPreload"] = [base_url + path
+                                for path in record.hints(str(notebook_path).lstrip("/"))]
+    return config
+
+
 #: Refills of the preloaded page now waiting out their delay (each a future to wake it).
 _waiting_refills: set = set()
 
@@ -353,6 +473,8 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("JUPYTER_WIDGETS_ECHO", "0")
     install_guards(int(os.environ.get("RETENTION_XL_MAX_KERNELS", MAX_KERNELS)))
     cache_content_named_files()
+    cache_voila_scripts()
+    record_page_scripts()
     from traitlets.config import Config
     from voila.app import Voila
 
@@ -361,7 +483,7 @@ def main(argv: list[str] | None = None) -> None:
     # tornado drops a websocket message above 10 MiB without a word: let an upload up to the
     # stated limit (and a little over, which the widget then refuses with its sentence) arrive
     config.Voila.tornado_settings = {"websocket_max_message_size": websocket_message_limit()}
-    config.VoilaConfiguration.page_config_hook = page_without_mathjax
+    config.VoilaConfiguration.page_config_hook = app_page_config
     config.VoilaConfiguration.extension_denylist = ["jupyterlab_pygments"]  # shows no code
     for arg in [a for a in args if a.startswith("--preload=")]:
         args.remove(arg)
