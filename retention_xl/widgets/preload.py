@@ -143,6 +143,8 @@ class PageScripts:
             return False
         known.append(path)
         try:  # written whole, then renamed: never half a file for another server to read
+            if not self.path.exists():
+                self._forget_old_records()
             self.path.parent.mkdir(parents=True, exist_ok=True)
             part = self.path.with_suffix(f".{os.getpid()}.part")
             part.write_text(json.dumps(self._scripts, indent=1))
@@ -150,3 +152,14 @@ class PageScripts:
         except OSError:
             pass  # kept for this server's pages only
         return True
+
+    def _forget_old_records(self, days: float = 30) -> None:
+        """Remove the records of other installations left unused for ``days``."""
+        import time
+
+        for other in self.path.parent.glob("page-scripts-*.json"):
+            try:
+                if other != self.path and time.time() - other.stat().st_mtime > days * 86400:
+                    other.unlink()
+            except OSError:
+                pass

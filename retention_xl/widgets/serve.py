@@ -24,7 +24,8 @@ process with four guards Voila lacks on its own (``retention-xl app`` starts it 
   a fingerprint of Voila's files (``/voila/static/rxl-KEY/``, :func:`cache_voila_scripts`):
   kept too, and a new version of Voila has a new folder.
 - The page's head names every script the page will fetch (:mod:`.preload`,
-  :func:`record_page_scripts`): the browser fetches them at once, not in waves.
+  :func:`record_page_scripts`, :func:`name_page_scripts`): the browser fetches them at
+  once, not in waves.
 - The legacy websocket loop: Voila 0.5.13 (the newest release) reads the header
   of every binary message to the browser as if it were in the v1 protocol; on a
   websocket opened without the v1 subprotocol the first 8 bytes of a legacy
@@ -388,23 +389,54 @@ def record_page_scripts() -> None:
     tornado.web.StaticFileHandler.on_finish = on_finish
 
 
-def app_page_config(page_config: dict, base_url: str = "/", settings: dict | None = None,
-                    notebook_path: str | None = None, **context) -> dict:
-    """The page's settings (Voila's page hook): no MathJax (:func:`page_without_mathjax`);
-    Voila's chunks asked for in their versioned folder (:func:`cache_voila_scripts`); and
-    ``rxlPreload``, the scripts its page will fetch, which the page's template names in
-    its head (and removes from the settings)."""
+def app_page_config(page_config: dict, settings: dict | None = None, **context) -> dict:
+    """The page's settings (Voila's page hook): no MathJax (:func:`page_without_mathjax`),
+    and Voila's chunks asked for in their fingerprinted folder (:func:`cache_voila_scripts`)."""
     config = page_without_mathjax(page_config)
     voila = _voila(settings or {})
-    if voila is None:
-        return config
-    config["fullStaticUrl"] = (f"{config['fullStaticUrl']}/{VERSIONED_STATIC}"
-                               f"{static_key(voila.static_paths)}")
-    record = page_scripts(settings)
-    if record is not None and notebook_path:
-        config["rxlPreload"] = [base_url + path
-                                for path in record.hints(str(notebook_path).lstrip("/"))]
+    if voila is not None:
+        config["fullStaticUrl"] = (f"{config['fullStaticUrl']}/{VERSIONED_STATIC}"
+                                   f"{static_key(voila.static_paths)}")
     return config
+
+
+#: Where the page template asks for the page's scripts to be named (in its head).
+PAGE_SCRIPTS_MARK = "<!-- rxl-page-scripts -->"
+
+
+def preload_links(base_url: str, addresses) -> str:
+    """The ``<link rel="preload">`` of each script address (relative to ``base_url``).
+
+    >>> print(preload_links("/", ["voila/static/voila.js", "voila/x.js?v=1&a"]))
+    <link rel="preload" as="script" href="/voila/static/voila.js">
+    <link rel="preload" as="script" href="/voila/x.js?v=1&amp;a">
+    """
+    from html import escape
+
+    return "\n".join(f'<link rel="preload" as="script" href="{escape(base_url + address)}">'
+                     for address in addresses)
+
+
+def name_page_scripts() -> None:
+    """A page, as it is sent (a preloaded one too, rendered before), names in its head the
+    scripts its notebook's pages have fetched so far (:mod:`.preload`), in place of the
+    template's :data:`PAGE_SCRIPTS_MARK`."""
+    from voila.handler import VoilaHandler
+
+    get_generator = VoilaHandler.get_generator
+
+    async def get_generator_naming_scripts(self, path=None):
+        notebook = str(self.notebook_path or path or "").lstrip("/")
+        marked = False
+        async for snippet in get_generator(self, path=path):
+            if not marked and PAGE_SCRIPTS_MARK in snippet:
+                marked = True
+                record = page_scripts(self.settings)
+                links = preload_links(self.base_url, record.hints(notebook) if record else [])
+                snippet = snippet.replace(PAGE_SCRIPTS_MARK, links, 1)
+            yield snippet
+
+    VoilaHandler.get_generator = get_generator_naming_scripts
 
 
 #: Refills of the preloaded page now waiting out their delay (each a future to wake it).
@@ -475,6 +507,7 @@ def main(argv: list[str] | None = None) -> None:
     cache_content_named_files()
     cache_voila_scripts()
     record_page_scripts()
+    name_page_scripts()
     from traitlets.config import Config
     from voila.app import Voila
 
