@@ -124,7 +124,11 @@ class PageScripts:
     []
     """
 
+    #: Scripts recorded for one notebook at most (a page fetches about 90).
+    LIMIT = 500
+
     def __init__(self, folder, key: str):
+        self.key = key
         self.path = pathlib.Path(folder) / f"page-scripts-{key}.json"
         try:
             self._scripts = {notebook: list(paths) for notebook, paths
@@ -139,7 +143,7 @@ class PageScripts:
     def seen(self, notebook: str, path: str) -> bool:
         """Record that a page of ``notebook`` fetched ``path``; True when it is new."""
         known = self._scripts.setdefault(notebook, [])
-        if path in known:
+        if path in known or len(known) >= self.LIMIT:
             return False
         known.append(path)
         try:  # written whole, then renamed: never half a file for another server to read

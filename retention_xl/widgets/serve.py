@@ -304,12 +304,13 @@ def _voila(settings: dict):
 _keys: dict = {}
 
 
-def static_key(static_paths) -> str:
-    """The fingerprint of Voila's static folders (computed once per server)."""
+def static_key(static_paths, fresh: bool = False) -> str:
+    """The fingerprint of Voila's static folders: computed again when ``fresh`` (each page
+    rendered: some milliseconds), else the last one (each file served)."""
     from .preload import fingerprint
 
     roots = tuple(static_paths)
-    if roots not in _keys:
+    if fresh or roots not in _keys:
         _keys[roots] = fingerprint(roots)
     return _keys[roots]
 
@@ -349,18 +350,20 @@ def cache_voila_scripts() -> None:
 _records: dict = {}
 
 
-def page_scripts(settings: dict):
+def page_scripts(settings: dict, fresh: bool = False):
     """The record of the scripts pages fetched (:class:`.preload.PageScripts`), named after
-    the fingerprint of every front-end file and of the app's own code; None without Voila."""
+    the fingerprint of every front-end file and of the app's own code (computed again when
+    ``fresh``: each page rendered); None without Voila."""
     from . import preload
 
     voila = _voila(settings)
     if voila is None:
         return None
-    if "record" not in _records:
+    if fresh or "record" not in _records:
         folders = [*voila.static_paths, *voila.labextensions_path, pathlib.Path(__file__).parent]
-        _records["record"] = preload.PageScripts(preload.cache_folder(),
-                                                 preload.fingerprint(folders))
+        key = preload.fingerprint(folders)
+        if getattr(_records.get("record"), "key", None) != key:
+            _records["record"] = preload.PageScripts(preload.cache_folder(), key)
     return _records["record"]
 
 
@@ -391,12 +394,16 @@ def record_page_scripts() -> None:
 
 def app_page_config(page_config: dict, settings: dict | None = None, **context) -> dict:
     """The page's settings (Voila's page hook): no MathJax (:func:`page_without_mathjax`),
-    and Voila's chunks asked for in their fingerprinted folder (:func:`cache_voila_scripts`)."""
+    and Voila's chunks asked for in their fingerprinted folder (:func:`cache_voila_scripts`).
+    Called as a page is rendered (a preloaded page: before anyone asks for it), it also
+    takes the fingerprints again (some milliseconds), so an upgrade while the server runs
+    is seen by the next page."""
     config = page_without_mathjax(page_config)
     voila = _voila(settings or {})
-    if voila is not None:
+    if voila is not None:  # an upgrade while the server runs: a new folder and a new record
         config["fullStaticUrl"] = (f"{config['fullStaticUrl']}/{VERSIONED_STATIC}"
-                                   f"{static_key(voila.static_paths)}")
+                                   f"{static_key(voila.static_paths, fresh=True)}")
+        page_scripts(settings, fresh=True)
     return config
 
 
