@@ -14,9 +14,8 @@ retention shown (the kernel has computed it and the page shows it).
   until its page is usable in the browser it opens (a ``BROWSER`` command that
   hands the address to this Chromium). Shown with the time at which the terminal
   says "The app is ready".
-- How the page fetched its scripts: how many its head named (the server names those the
-  app's pages fetched before: retention_xl/widgets/preload.py) and how many were asked of
-  the server (the others came from the browser's cache).
+- How many of the page's scripts were asked of the server (the others came from the
+  browser's cache).
 - Kernel memory: resident size of the preloaded kernel (idle, nothing opened)
   and of a page's kernel after each tab was opened.
 - Kernel freed after close: from closing a page to its kernel process gone
@@ -134,14 +133,11 @@ def page_kernel_id(page) -> str:
 
 
 def scripts_fetched(page) -> str:
-    """'named in the head N, asked of the server M of K': the scripts named in the page's head,
-    and those of the scripts it loaded that came from the server, not the browser's cache."""
-    named, sizes = page.evaluate(
-        "[document.querySelectorAll('link[rel=preload][as=script]').length,"
-        " performance.getEntriesByType('resource').filter(r => /\\.js(\\?|$)/.test(r.name))"
-        ".map(r => r.transferSize)]")
-    return (f"named in the head {named}, asked of the server {sum(size > 0 for size in sizes)}"
-            f" of {len(sizes)}")
+    """'asked of the server M of K': of the K scripts the page loaded, the M that came
+    from the server, not from the browser's cache."""
+    sizes = page.evaluate("performance.getEntriesByType('resource')"
+                          ".filter(r => /\\.js(\\?|$)/.test(r.name)).map(r => r.transferSize)")
+    return f"asked of the server {sum(size > 0 for size in sizes)} of {len(sizes)}"
 
 
 def opens(server, browser, warm: bool) -> list[dict[str, float]]:

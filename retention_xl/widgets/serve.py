@@ -23,9 +23,6 @@ process with four guards Voila lacks on its own (``retention-xl app`` starts it 
   Voila's own scripts are not, so the page asks for them under a folder named after
   a fingerprint of Voila's files (``/voila/static/rxl-KEY/``, :func:`cache_voila_scripts`):
   kept too, and a new version of Voila has a new folder.
-- The page's head names every script the page will fetch (:mod:`.preload`,
-  :func:`record_page_scripts`, :func:`name_page_scripts`): the browser fetches them at
-  once, not in waves.
 - The legacy websocket loop: Voila 0.5.13 (the newest release) reads the header
   of every binary message to the browser as if it were in the v1 protocol; on a
   websocket opened without the v1 subprotocol the first 8 bytes of a legacy
@@ -45,7 +42,7 @@ import os
 import pathlib
 import re
 import sys
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 __all__ = ["LOCAL_HOSTS", "MAX_KERNELS", "MAX_UPLOAD_BYTES", "IMMUTABLE", "VERSIONED_STATIC",
            "is_local", "is_content_named", "read_v1_header", "readable_file", "app_page_config",
@@ -301,14 +298,44 @@ def _voila(settings: dict):
     return settings.get("voila")
 
 
+def fingerprint(folders) -> str:
+    """A short hash of every file under ``folders`` (its path, size and time of change):
+    any file added, removed or rewritten gives another fingerprint.
+
+    >>> import tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "a.js").write_text("1")
+    1
+    >>> before = fingerprint([folder])
+    >>> before == fingerprint([folder]), len(before)
+    (True, 16)
+    >>> (folder / "b.js").write_text("2")
+    1
+    >>> before == fingerprint([folder])
+    False
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for folder in map(pathlib.Path, folders):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            try:
+                status = path.stat()
+            except OSError:
+                continue
+            if path.is_file():
+                digest.update(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 _keys: dict = {}
 
 
 def static_key(static_paths, fresh: bool = False) -> str:
     """The fingerprint of Voila's static folders: computed again when ``fresh`` (each page
     rendered: some milliseconds), else the last one (each file served)."""
-    from .preload import fingerprint
-
     roots = tuple(static_paths)
     if fresh or roots not in _keys:
         _keys[roots] = fingerprint(roots)
@@ -347,103 +374,18 @@ def cache_voila_scripts() -> None:
     MultiStaticFileHandler.set_headers = set_headers_versioned
 
 
-_records: dict = {}
-
-
-def page_scripts(settings: dict, fresh: bool = False):
-    """The record of the scripts pages fetched (:class:`.preload.PageScripts`), named after
-    the fingerprint of every front-end file and of the app's own code (computed again when
-    ``fresh``: each page rendered); None without Voila."""
-    from . import preload
-
-    voila = _voila(settings)
-    if voila is None:
-        return None
-    if fresh or "record" not in _records:
-        folders = [*voila.static_paths, *voila.labextensions_path, pathlib.Path(__file__).parent]
-        key = preload.fingerprint(folders)
-        if getattr(_records.get("record"), "key", None) != key:
-            _records["record"] = preload.PageScripts(preload.cache_folder(), key)
-    return _records["record"]
-
-
-def record_page_scripts() -> None:
-    """Each script a page of a notebook fetches (found or unchanged) is recorded for the
-    next pages of that notebook (:mod:`.preload`)."""
-    import tornado.web
-
-    from .preload import is_page_script, notebook_of_page
-
-    def on_finish(self) -> None:
-        path = self.request.path
-        base = self.settings.get("base_url", "/")
-        if self.get_status() not in (200, 304) or not is_page_script(path):
-            return
-        notebook = notebook_of_page(self.request.headers.get("Referer"), base)
-        record = page_scripts(self.settings) if notebook else None
-        if record is not None and path.startswith(base):
-            # the address as asked for: an extension's chunks carry their hash (?v=...),
-            # and a hint for another address would be fetched in vain
-            query = self.request.query
-            address = path[len(base):] + (f"?{query}" if re.fullmatch(r"v=[0-9a-f]+", query)
-                                          else "")
-            record.seen(unquote(notebook), address)
-
-    tornado.web.StaticFileHandler.on_finish = on_finish
-
-
 def app_page_config(page_config: dict, settings: dict | None = None, **context) -> dict:
     """The page's settings (Voila's page hook): no MathJax (:func:`page_without_mathjax`),
     and Voila's chunks asked for in their fingerprinted folder (:func:`cache_voila_scripts`).
     Called as a page is rendered (a preloaded page: before anyone asks for it), it also
-    takes the fingerprints again (some milliseconds), so an upgrade while the server runs
+    takes the fingerprint again (some milliseconds), so an upgrade while the server runs
     is seen by the next page."""
     config = page_without_mathjax(page_config)
     voila = _voila(settings or {})
-    if voila is not None:  # an upgrade while the server runs: a new folder and a new record
+    if voila is not None:  # an upgrade while the server runs: a new folder
         config["fullStaticUrl"] = (f"{config['fullStaticUrl']}/{VERSIONED_STATIC}"
                                    f"{static_key(voila.static_paths, fresh=True)}")
-        page_scripts(settings, fresh=True)
     return config
-
-
-#: Where the page template asks for the page's scripts to be named (in its head).
-PAGE_SCRIPTS_MARK = "<!-- rxl-page-scripts -->"
-
-
-def preload_links(base_url: str, addresses) -> str:
-    """The ``<link rel="preload">`` of each script address (relative to ``base_url``).
-
-    >>> print(preload_links("/", ["voila/static/voila.js", "voila/x.js?v=1&a"]))
-    <link rel="preload" as="script" href="/voila/static/voila.js">
-    <link rel="preload" as="script" href="/voila/x.js?v=1&amp;a">
-    """
-    from html import escape
-
-    return "\n".join(f'<link rel="preload" as="script" href="{escape(base_url + address)}">'
-                     for address in addresses)
-
-
-def name_page_scripts() -> None:
-    """A page, as it is sent (a preloaded one too, rendered before), names in its head the
-    scripts its notebook's pages have fetched so far (:mod:`.preload`), in place of the
-    template's :data:`PAGE_SCRIPTS_MARK`."""
-    from voila.handler import VoilaHandler
-
-    get_generator = VoilaHandler.get_generator
-
-    async def get_generator_naming_scripts(self, path=None):
-        notebook = str(self.notebook_path or path or "").lstrip("/")
-        marked = False
-        async for snippet in get_generator(self, path=path):
-            if not marked and PAGE_SCRIPTS_MARK in snippet:
-                marked = True
-                record = page_scripts(self.settings)
-                links = preload_links(self.base_url, record.hints(notebook) if record else [])
-                snippet = snippet.replace(PAGE_SCRIPTS_MARK, links, 1)
-            yield snippet
-
-    VoilaHandler.get_generator = get_generator_naming_scripts
 
 
 #: Refills of the preloaded page now waiting out their delay (each a future to wake it).
@@ -513,8 +455,6 @@ def main(argv: list[str] | None = None) -> None:
     install_guards(int(os.environ.get("RETENTION_XL_MAX_KERNELS", MAX_KERNELS)))
     cache_content_named_files()
     cache_voila_scripts()
-    record_page_scripts()
-    name_page_scripts()
     from traitlets.config import Config
     from voila.app import Voila
 
