@@ -14,6 +14,8 @@ retention shown (the kernel has computed it and the page shows it).
   until its page is usable in the browser it opens (a ``BROWSER`` command that
   hands the address to this Chromium). Shown with the time at which the terminal
   says "The app is ready".
+- How many of the page's scripts were asked of the server (the others came from the
+  browser's cache).
 - Kernel memory: resident size of the preloaded kernel (idle, nothing opened)
   and of a page's kernel after each tab was opened.
 - Kernel freed after close: from closing a page to its kernel process gone
@@ -130,6 +132,14 @@ def page_kernel_id(page) -> str:
                          ".textContent).kernelId")
 
 
+def scripts_fetched(page) -> str:
+    """'asked of the server M of K': of the K scripts the page loaded, the M that came
+    from the server, not from the browser's cache."""
+    sizes = page.evaluate("performance.getEntriesByType('resource')"
+                          ".filter(r => /\\.js(\\?|$)/.test(r.name)).map(r => r.transferSize)")
+    return f"asked of the server {sum(size > 0 for size in sizes)} of {len(sizes)}"
+
+
 def opens(server, browser, warm: bool) -> list[dict[str, float]]:
     """``OPENS`` page opens, each once the pool has its page ready again."""
     results = []
@@ -147,6 +157,8 @@ def opens(server, browser, warm: bool) -> list[dict[str, float]]:
         fills = server.log().count("Kernel pool of")
         page = context.new_page()
         results.append(until_usable(page, server.url()))
+        if len(results) == 1:
+            print(f"  scripts of the first page: {scripts_fetched(page)}", flush=True)
         page.close()
         wait_for_preloaded_page(server, fills)
     context.close()

@@ -20,6 +20,9 @@ process with four guards Voila lacks on its own (``retention-xl app`` starts it 
   competes with the browser for the page just opened.
 - The JupyterLab extension files the page loads are named after their content:
   the browser keeps them (``immutable``) instead of asking again on every open.
+  Voila's own scripts are not, so the page asks for them under a folder named after
+  a fingerprint of Voila's files (``/voila/static/rxl-KEY/``, :func:`cache_voila_scripts`):
+  kept too, and a new version of Voila has a new folder.
 - The legacy websocket loop: Voila 0.5.13 (the newest release) reads the header
   of every binary message to the browser as if it were in the v1 protocol; on a
   websocket opened without the v1 subprotocol the first 8 bytes of a legacy
@@ -41,8 +44,9 @@ import re
 import sys
 from urllib.parse import urlparse
 
-__all__ = ["LOCAL_HOSTS", "MAX_KERNELS", "MAX_UPLOAD_BYTES", "IMMUTABLE", "is_local",
-           "is_content_named", "read_v1_header", "readable_file", "main"]
+__all__ = ["LOCAL_HOSTS", "MAX_KERNELS", "MAX_UPLOAD_BYTES", "IMMUTABLE", "VERSIONED_STATIC",
+           "is_local", "is_content_named", "read_v1_header", "readable_file", "app_page_config",
+           "main"]
 
 #: The names a request to this app may carry in its Host and Origin headers.
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -53,6 +57,8 @@ MAX_KERNELS = 8
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 #: Cache-Control of a file whose name carries a hash of its content (it never changes).
 IMMUTABLE = "public, max-age=31536000, immutable"
+#: Voila's scripts under ``/voila/static/`` + this + a fingerprint of its files + ``/``.
+VERSIONED_STATIC = "rxl-"
 #: A v1 binary message has a handful of offsets (header, parent, metadata, content, buffers).
 _MAX_OFFSETS = 1024
 
@@ -287,6 +293,101 @@ def cache_content_named_files() -> None:
     FileFindHandler.set_headers = set_headers_cached
 
 
+def _voila(settings: dict):
+    """The Voila application serving (Voila keeps itself in its settings under "voila")."""
+    return settings.get("voila")
+
+
+def fingerprint(folders) -> str:
+    """A short hash of every file under ``folders`` (its path, size and time of change):
+    any file added, removed or rewritten gives another fingerprint.
+
+    >>> import tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "a.js").write_text("1")
+    1
+    >>> before = fingerprint([folder])
+    >>> before == fingerprint([folder]), len(before)
+    (True, 16)
+    >>> (folder / "b.js").write_text("2")
+    1
+    >>> before == fingerprint([folder])
+    False
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for folder in map(pathlib.Path, folders):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            try:
+                status = path.stat()
+            except OSError:
+                continue
+            if path.is_file():
+                digest.update(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+_keys: dict = {}
+
+
+def static_key(static_paths, fresh: bool = False) -> str:
+    """The fingerprint of Voila's static folders: computed again when ``fresh`` (each page
+    rendered: some milliseconds), else the last one (each file served)."""
+    roots = tuple(static_paths)
+    if fresh or roots not in _keys:
+        _keys[roots] = fingerprint(roots)
+    return _keys[roots]
+
+
+def cache_voila_scripts() -> None:
+    """Serve Voila's scripts also under ``/voila/static/rxl-KEY/``, KEY the fingerprint of
+    Voila's static files, as immutable (the page asks for its chunks there: see
+    :func:`app_page_config`). Voila names them by number only (``7155.voila.js``) and Voila
+    serves them to be checked again on every open (one round trip each, ~75 a page); under
+    a folder named after every file's size and time, a new version of Voila is in another
+    folder: a page never mixes a kept old file with new ones. A folder of another KEY
+    (an older Voila's) is not found."""
+    import tornado.web
+    from voila.static_file_handler import MultiStaticFileHandler
+
+    parse_url_path = MultiStaticFileHandler.parse_url_path
+    set_headers = MultiStaticFileHandler.set_headers
+
+    def parse_versioned(self, url_path: str) -> str:
+        folder, _, rest = url_path.partition("/")
+        if folder.startswith(VERSIONED_STATIC):
+            if folder != VERSIONED_STATIC + static_key(self.roots) or not rest:
+                raise tornado.web.HTTPError(404)
+            self._rxl_versioned = True
+            url_path = rest
+        return parse_url_path(self, url_path)
+
+    def set_headers_versioned(self) -> None:
+        set_headers(self)
+        if getattr(self, "_rxl_versioned", False):
+            self.set_header("Cache-Control", IMMUTABLE)
+
+    MultiStaticFileHandler.parse_url_path = parse_versioned
+    MultiStaticFileHandler.set_headers = set_headers_versioned
+
+
+def app_page_config(page_config: dict, settings: dict | None = None, **context) -> dict:
+    """The page's settings (Voila's page hook): no MathJax (:func:`page_without_mathjax`),
+    and Voila's chunks asked for in their fingerprinted folder (:func:`cache_voila_scripts`).
+    Called as a page is rendered (a preloaded page: before anyone asks for it), it also
+    takes the fingerprint again (some milliseconds), so an upgrade while the server runs
+    is seen by the next page."""
+    config = page_without_mathjax(page_config)
+    voila = _voila(settings or {})
+    if voila is not None:  # an upgrade while the server runs: a new folder
+        config["fullStaticUrl"] = (f"{config['fullStaticUrl']}/{VERSIONED_STATIC}"
+                                   f"{static_key(voila.static_paths, fresh=True)}")
+    return config
+
+
 #: Refills of the preloaded page now waiting out their delay (each a future to wake it).
 _waiting_refills: set = set()
 
@@ -353,6 +454,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("JUPYTER_WIDGETS_ECHO", "0")
     install_guards(int(os.environ.get("RETENTION_XL_MAX_KERNELS", MAX_KERNELS)))
     cache_content_named_files()
+    cache_voila_scripts()
     from traitlets.config import Config
     from voila.app import Voila
 
@@ -361,7 +463,7 @@ def main(argv: list[str] | None = None) -> None:
     # tornado drops a websocket message above 10 MiB without a word: let an upload up to the
     # stated limit (and a little over, which the widget then refuses with its sentence) arrive
     config.Voila.tornado_settings = {"websocket_max_message_size": websocket_message_limit()}
-    config.VoilaConfiguration.page_config_hook = page_without_mathjax
+    config.VoilaConfiguration.page_config_hook = app_page_config
     config.VoilaConfiguration.extension_denylist = ["jupyterlab_pygments"]  # shows no code
     for arg in [a for a in args if a.startswith("--preload=")]:
         args.remove(arg)
