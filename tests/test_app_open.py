@@ -312,11 +312,17 @@ def test_a_preloaded_page_sends_the_first_tab_then_builds_the_others(visits, voi
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_page_opened_again_asks_the_server_for_no_extension_file(visits, voila_app):
+def test_a_page_opened_again_asks_the_server_for_no_script(visits, voila_app):
     """A second visit of the page in the same browser takes the JupyterLab extension files
-    from the browser's cache (not one request for them reaches the server), and works.
-    The first visit: the test above's page (or one of its own when run alone). The page is
-    left open for the closed-page test."""
+    and Voila's chunks from the browser's cache (not one request for them reaches the
+    server), and works. Voila's chunks come from a folder named after a fingerprint of
+    Voila's files (/voila/static/rxl-KEY/, serve.cache_voila_scripts), sent as immutable:
+    an upgraded Voila is in another folder, never an old kept chunk beside a new one; a
+    folder of another fingerprint is not found; Voila's own address of a file is still
+    served, checked each time. The first visit: the test above's page (or one of its own
+    when run alone). The page is left open for the closed-page test."""
+    from retention_xl.widgets.serve import IMMUTABLE, VERSIONED_STATIC
+
     if not visits.visited:
         first = visits.new_page()
         first.goto(voila_app.url(), wait_until="commit")
@@ -338,6 +344,22 @@ def test_a_page_opened_again_asks_the_server_for_no_extension_file(visits, voila
     assert len(extension_files) >= 4  # the two managers' entries and their parts
     assert all(from_cache and status == 200 for _, status, from_cache in extension_files), \
         extension_files
+    folder = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data')"
+                           ".textContent).fullStaticUrl")
+    assert re.fullmatch(rf"/voila/static/{VERSIONED_STATIC}[0-9a-f]{{16}}", folder), folder
+    chunks = [(url, status, from_cache) for url, status, from_cache in asked
+              if re.search(r"/voila/static/.*\.voila\.js$", url)]
+    assert len(chunks) >= 20, asked
+    assert all(f"{folder}/" in url and from_cache and status == 200 for url, status, from_cache
+               in chunks), chunks
+    with urllib.request.urlopen(f"{voila_app.base_url}{folder}/voila.js", timeout=30) as answer:
+        assert answer.status == 200 and answer.headers["Cache-Control"] == IMMUTABLE
+    with urllib.request.urlopen(f"{voila_app.base_url}/voila/static/voila.js", timeout=30) as answer:
+        assert answer.status == 200 and answer.headers.get("Cache-Control") != IMMUTABLE
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{voila_app.base_url}/voila/static/{VERSIONED_STATIC}{'0' * 16}"
+                               "/voila.js", timeout=30)
+    assert refused.value.code == 404
 
 
 def _a_usable_page(context, server):

@@ -258,6 +258,11 @@ class VoilaServer:
                 pass
             except PermissionError:  # pragma: no cover - the PID was reused by someone else
                 pass
+        # a kill is delivered, not done: wait (5 s at most) until each is gone or a zombie,
+        # so that "stopped" means no kernel of this server still runs
+        deadline = time.monotonic() + 5
+        while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.process = None
         if getattr(self, "log_path", None) is not None:
             self.log_path.unlink(missing_ok=True)
@@ -321,3 +326,12 @@ def main(folder=None, port: int | None = None, open_browser: bool | None = None)
         signal.signal(signal.SIGTERM, previous)
         if stop_requested:
             print("Stopped.", flush=True)
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie (dead, waiting to be reaped)."""
+    try:
+        state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
