@@ -53,11 +53,19 @@ def _cli_tolerance(tmp_path, capsys, text: str) -> float | None:
     return float(found.group(1))
 
 
-def _app_tolerance(text: str) -> float | None:
-    """The points the app's tolerance box uses, None when it refuses the text."""
+@pytest.fixture(scope="module")
+def views():
+    """One "From your data" view and one what-if view for every text (each text typed anew
+    replaces the one before, as a user retyping a box)."""
+    pytest.importorskip("ipywidgets")
     from retention_xl.widgets.from_data import FromData
+    from retention_xl.widgets.whatif import WhatIf
 
-    view = FromData()
+    return FromData(), WhatIf()
+
+
+def _app_tolerance(view, text: str) -> float | None:
+    """The points the app's tolerance box uses, None when it refuses the text."""
     view.tolerance.value = text
     if view.problem():
         assert view.table is None and view.tolerance.value == text  # kept as typed, results gone
@@ -67,21 +75,18 @@ def _app_tolerance(text: str) -> float | None:
     return float(found.group(1))
 
 
-def _percent_box(text: str) -> float | None:
+def _percent_box(what_if, text: str) -> float | None:
     """The number the what-if uplift box (a percent box) holds, None when it is text."""
-    from retention_xl.widgets.whatif import WhatIf
-
-    what_if = WhatIf()
     what_if.uplift.box.value = text
     return None if isinstance(what_if.uplift.value, str) else what_if.uplift.value
 
 
 @pytest.mark.parametrize("text", ["5", "5%", "2.5 points", "2.5pts", "0", "100%", "abc", "5%%", "150",
                                   "150%", "1,5"])
-def test_the_cli_the_app_and_the_percent_box_read_points_alike(tmp_path, capsys, text):
-    pytest.importorskip("ipywidgets")
+def test_the_cli_the_app_and_the_percent_box_read_points_alike(tmp_path, capsys, views, text):
+    from_data, what_if = views
     expected = points_from_text(text)
     in_range = expected if expected is not None and 0 <= expected <= 100 else None
     assert _cli_tolerance(tmp_path, capsys, text) == in_range
-    assert _app_tolerance(text) == in_range
-    assert _percent_box(text) == expected  # the box keeps any number; the core judges its range
+    assert _app_tolerance(from_data, text) == in_range
+    assert _percent_box(what_if, text) == expected  # the box keeps any number; the core judges its range
