@@ -383,7 +383,6 @@ def new_app_page(chromium, voila_app):
     return open_page
 
 
-
 @pytest.fixture(scope="module")
 def app_pages(new_app_page):
     """``app_pages(width, height=900)``: the app's page at that size shared by a test file's

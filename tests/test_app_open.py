@@ -412,6 +412,5 @@ def test_a_closed_page_gives_its_kernel_back(visits, voila_app):
         assert not re.search(rf"Culling .*{kernel_id}", server.log()), server.log()[-2000:]
 
 
-
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q", "-p", "no:cacheprovider", *sys.argv[1:]]))
