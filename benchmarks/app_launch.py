@@ -2,16 +2,21 @@
 stand-in browser (``BROWSER``) that writes down the address the launcher hands it.
 
 Shared by the page-open benchmark (``python -m benchmarks open``) and the launcher's test
-(``tests/test_app_open.py``), so both watch the same launch.
+(``tests/test_app_open.py``), so both watch the same launch; with the looks at a running
+server's kernels they share too (:func:`kernel_state`, :func:`wait_until_newest_kernel_idle`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 
 ROOT = pathlib.Path(__file__).parent.parent
 
@@ -70,3 +75,27 @@ class LaunchedApp:
     def __exit__(self, *_exc) -> None:
         self.process.terminate()  # the launcher stops Voila and its kernels (as on Ctrl+C)
         self.exit_status = self.process.wait(60)
+
+
+def kernel_state(server, kernel_id: str) -> str | None:
+    """A kernel's execution state as the server (a ``VoilaServer``) reports it, None once
+    it is gone."""
+    address = f"{server.base_url}/api/kernels/{kernel_id}?token={server.token}"
+    try:
+        with urllib.request.urlopen(address, timeout=5) as answer:
+            return json.load(answer)["execution_state"]
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise
+
+
+def wait_until_newest_kernel_idle(server, deadline: float) -> None:
+    """Until the kernel the server started last is idle at five looks 0.2 s apart (the page
+    kept ready has run the app), or ``deadline`` (``time.monotonic()``). Voila lists no
+    kernels; its log names each one it starts."""
+    newest = re.findall(r"Kernel started: ([0-9a-f-]{36})", server.log())[-1]
+    idle = 0
+    while idle < 5 and time.monotonic() < deadline:
+        idle = idle + 1 if kernel_state(server, newest) == "idle" else 0
+        time.sleep(0.2)

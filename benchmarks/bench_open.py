@@ -30,7 +30,6 @@ Run: ``python -m benchmarks open`` (needs /usr/bin/chromium and Voila). ``OPENS`
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 import re
@@ -38,10 +37,8 @@ import shutil
 import statistics
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
-from .app_launch import LaunchedApp
+from .app_launch import LaunchedApp, kernel_state, wait_until_newest_kernel_idle
 
 ROOT = pathlib.Path(__file__).parent.parent
 OPENS = int(os.environ.get("OPENS", 7))
@@ -81,18 +78,6 @@ def until_usable(page, url: str) -> dict[str, float]:
     return marks
 
 
-def kernel_state(server, kernel_id: str) -> str | None:
-    """A kernel's execution state as the server reports it, None once it is gone."""
-    address = f"{server.base_url}/api/kernels/{kernel_id}?token={server.token}"
-    try:
-        with urllib.request.urlopen(address, timeout=5) as answer:
-            return json.load(answer)["execution_state"]
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
-            return None
-        raise
-
-
 def wait_for_preloaded_page(server, fills_before: int, timeout: float = 120) -> None:
     """Until the pool has refilled (one more "Kernel pool ... filled" line) and its kernel
     has run the app (idle at five looks 0.2 s apart), and 1 s more (the preloaded kernel
@@ -102,11 +87,7 @@ def wait_for_preloaded_page(server, fills_before: int, timeout: float = 120) -> 
         if time.monotonic() > deadline:
             raise RuntimeError("the pool did not refill")
         time.sleep(0.2)
-    newest = re.findall(r"Kernel started: ([0-9a-f-]{36})", server.log())[-1]
-    idle = 0
-    while idle < 5 and time.monotonic() < deadline:
-        idle = idle + 1 if kernel_state(server, newest) == "idle" else 0
-        time.sleep(0.2)
+    wait_until_newest_kernel_idle(server, deadline)
     time.sleep(1)
 
 

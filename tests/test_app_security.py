@@ -19,6 +19,7 @@ import time
 import uuid
 
 import pytest
+from benchmarks.app_launch import wait_until_newest_kernel_idle
 from conftest import require_module, run_async
 
 require_module("voila")  # not imported: voila and jupyterlab take seconds to import
@@ -321,22 +322,10 @@ def _watch_a_closed_page_culled() -> None:
         # start is shorter than the idle time, 60 s in the app), the same kernel, through a
         # whole idle time and a look of the culler
         _wait_for_kernels(server, 1)
-        _wait_until_idle(server)
+        wait_until_newest_kernel_idle(server, time.monotonic() + 60)
         kept = _kernel_pids(server)
         time.sleep(QUICK_IDLE + 2)
         assert _kernel_pids(server) == kept and len(kept) == 1
-
-
-def _wait_until_idle(app, timeout: float = 60) -> None:
-    """Until the kernel the server started last is idle at five looks in a row (the page kept
-    ready has run the app). Voila lists no kernels; its log names each one it starts."""
-    deadline, looks = time.monotonic() + timeout, 0
-    while looks < 5 and time.monotonic() < deadline:
-        started = re.findall(r"Kernel started: ([0-9a-f-]{36})", app.log())
-        status, body, _ = _get(app, f"/api/kernels/{started[-1]}?token={app.token}")
-        idle = status == 200 and json.loads(body)["execution_state"] == "idle"
-        looks = looks + 1 if idle else 0
-        time.sleep(0.2)
 
 
 def _kernel_pids(app) -> set[int]:

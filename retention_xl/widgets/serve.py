@@ -293,26 +293,20 @@ def cache_content_named_files() -> None:
     FileFindHandler.set_headers = set_headers_cached
 
 
-def _voila(settings: dict):
-    """The Voila application serving (Voila keeps itself in its settings under "voila")."""
-    return settings.get("voila")
-
-
 def fingerprint(folders) -> str:
     """A short hash of every file under ``folders`` (its path, size and time of change):
     any file added, removed or rewritten gives another fingerprint.
 
     >>> import tempfile
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> (folder / "a.js").write_text("1")
-    1
-    >>> before = fingerprint([folder])
-    >>> before == fingerprint([folder]), len(before)
-    (True, 16)
-    >>> (folder / "b.js").write_text("2")
-    1
-    >>> before == fingerprint([folder])
-    False
+    >>> with tempfile.TemporaryDirectory() as name:
+    ...     folder = pathlib.Path(name)
+    ...     _ = (folder / "a.js").write_text("1")
+    ...     before = fingerprint([folder])
+    ...     same = before == fingerprint([folder])
+    ...     _ = (folder / "b.js").write_text("2")
+    ...     after = fingerprint([folder])
+    >>> same, len(before), before == after
+    (True, 16, False)
     """
     import hashlib
 
@@ -381,7 +375,7 @@ def app_page_config(page_config: dict, settings: dict | None = None, **context) 
     takes the fingerprint again (some milliseconds), so an upgrade while the server runs
     is seen by the next page."""
     config = page_without_mathjax(page_config)
-    voila = _voila(settings or {})
+    voila = (settings or {}).get("voila")  # the Voila application keeps itself there
     if voila is not None:  # an upgrade while the server runs: a new folder
         config["fullStaticUrl"] = (f"{config['fullStaticUrl']}/{VERSIONED_STATIC}"
                                    f"{static_key(voila.static_paths, fresh=True)}")
